@@ -1,0 +1,29 @@
+package io.stele.engine;
+
+/** Outcome of an append, given synchronously (admission) or in the completion (result). */
+public enum AppendStatus {
+  /** Admitted into the ingress ring; the completion follows. (Synchronous only.) */
+  ACCEPTED,
+  /** Appended and reached the requested durability (completion). */
+  OK,
+  /** The ingress ring is full; nothing was written; retry later (HTTP 429/503 + Retry-After). */
+  BACKPRESSURE,
+  /** No such topic. */
+  UNKNOWN_TOPIC,
+  /** No such partition in the topic. */
+  UNKNOWN_PARTITION,
+  /** The request exceeds a limit (records per request, bytes per batch). */
+  TOO_LARGE,
+  /** Idempotent producer: this (id, epoch, seq) was already appended; nothing new written. */
+  DUPLICATE,
+  /** Idempotent producer: the epoch is older than the one recorded. */
+  STALE_EPOCH,
+  /** Idempotent producer: the sequence is not the next expected one. */
+  SEQUENCE_GAP,
+  /** The stream-sequence token is not greater than the last one appended. */
+  SEQUENCE_CONFLICT,
+  /** The topic is closed to appends. */
+  CLOSED,
+  /** The node's storage failed (fsync error, disk full): nothing is acknowledged any more. */
+  STORAGE_FAILED
+}
