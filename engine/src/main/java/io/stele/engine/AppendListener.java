@@ -12,7 +12,8 @@ public interface AppendListener {
    * @param status {@link AppendStatus#OK} or the reason it failed
    * @param partition the partition written
    * @param baseOffset offset of the first record (for {@link AppendStatus#DUPLICATE}: of the
-   *     original append), or -1
+   *     original append, or -1 if unknown); for {@link AppendStatus#STALE_EPOCH} the producer's
+   *     current epoch; for {@link AppendStatus#SEQUENCE_GAP} the expected sequence; else -1
    * @param count records appended
    * @param achieved durability reached; never more than requested and really achieved
    */

@@ -18,8 +18,10 @@ public enum AppendStatus {
   DUPLICATE,
   /** Idempotent producer: the epoch is older than the one recorded. */
   STALE_EPOCH,
-  /** Idempotent producer: the sequence is not the next expected one. */
+  /** Idempotent producer: the sequence is past the next expected one (HTTP 409). */
   SEQUENCE_GAP,
+  /** Idempotent producer: a new (higher) epoch must start at sequence 0 (HTTP 400). */
+  EPOCH_START_NOT_ZERO,
   /** The stream-sequence token is not greater than the last one appended. */
   SEQUENCE_CONFLICT,
   /** The topic is closed to appends. */
