@@ -14,8 +14,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,21 +36,31 @@ public final class HttpServer implements AutoCloseable {
   private final EventLoopGroup workerGroup;
   private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
   private final HttpHandler.Shared shared;
+  private final HttpMetrics metrics;
   private Channel serverChannel;
 
   /**
    * Creates a server; nothing is bound until {@link #start()}.
    *
    * @param ready answers {@code /readyz}; read on event loops, so it must be cheap and thread-safe
+   * @param routes handlers by path prefix, matched in order
+   * @param extraMetrics Prometheus text appended to {@code /metrics} (engine counters)
    */
-  public HttpServer(final HttpServerConfig config, final BooleanSupplier ready) {
+  public HttpServer(
+      final HttpServerConfig config,
+      final BooleanSupplier ready,
+      final List<Route> routes,
+      final Supplier<CharSequence> extraMetrics) {
     this.config = config;
     this.transport = Transport.select(config.transport());
     this.bossGroup = new MultiThreadIoEventLoopGroup(1, transport.transport().ioHandlerFactory());
     this.workerGroup =
         new MultiThreadIoEventLoopGroup(
             config.ioThreads(), transport.transport().ioHandlerFactory());
-    this.shared = new HttpHandler.Shared(ready, transport.transport());
+    this.metrics = new HttpMetrics();
+    this.shared =
+        new HttpHandler.Shared(
+            ready, transport.transport(), List.copyOf(routes), metrics, extraMetrics);
   }
 
   /** The transport in use and why a preferred one was passed over. */

@@ -5,6 +5,7 @@ import io.stele.net.HttpServerConfig;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +40,7 @@ public final class Node implements AutoCloseable {
             config.get(Settings.MAX_HEADER_BYTES),
             config.get(Settings.MAX_BODY_BYTES),
             config.get(Settings.IDLE_TIMEOUT_MS));
-    http = new HttpServer(httpConfig, () -> ready);
+    http = new HttpServer(httpConfig, () -> ready, List.of(), () -> "");
     try {
       httpAddress = http.start();
     } catch (final InterruptedException e) {
