@@ -1,0 +1,122 @@
+package io.stele.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigurationTest {
+  @TempDir Path dir;
+
+  @Test
+  void shouldUseDefaultsWhenNothingIsSet() {
+    final Configuration c = Configuration.load(List.of(), Map.of());
+    assertEquals("127.0.0.1", c.get(Settings.HOST));
+    assertEquals(7070, c.get(Settings.PORT));
+    assertEquals("./data", c.get(Settings.DATA_DIR));
+    assertEquals("default", c.sourceOf(Settings.PORT));
+  }
+
+  @Test
+  void shouldTakeFlagsOverEnvironmentOverFileOverDefaults() throws Exception {
+    final Path file = dir.resolve("stele.conf");
+    Files.writeString(
+        file, "# comment\nport = 7001\nhost = 10.0.0.1\ndata-dir = /from/file\nio-threads=3\n");
+    final Configuration c =
+        Configuration.load(
+            List.of("--config", file.toString(), "--port=7003"),
+            Map.of("STELE_PORT", "7002", "STELE_HOST", "0.0.0.0"));
+    assertEquals(7003, c.get(Settings.PORT));
+    assertEquals("--port", c.sourceOf(Settings.PORT));
+    assertEquals("0.0.0.0", c.get(Settings.HOST));
+    assertEquals("STELE_HOST", c.sourceOf(Settings.HOST));
+    assertEquals("/from/file", c.get(Settings.DATA_DIR));
+    assertEquals(file + ":4", c.sourceOf(Settings.DATA_DIR));
+    assertEquals(3, c.get(Settings.IO_THREADS));
+  }
+
+  @Test
+  void shouldReadConfigFileNamedByEnvironment() throws Exception {
+    final Path file = dir.resolve("env.conf");
+    Files.writeString(file, "port = 7010\n");
+    final Configuration c = Configuration.load(List.of(), Map.of("STELE_CONFIG", file.toString()));
+    assertEquals(7010, c.get(Settings.PORT));
+  }
+
+  @Test
+  void shouldNameSettingSourceAndRangeWhenValueIsBad() {
+    final ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> Configuration.load(List.of("--port", "abc"), Map.of()));
+    assertEquals(
+        "invalid port 'abc' (from --port): expected an integer in [0, 65535]", e.getMessage());
+
+    final ConfigException range =
+        assertThrows(
+            ConfigException.class,
+            () -> Configuration.load(List.of(), Map.of("STELE_PORT", "70000")));
+    assertTrue(range.getMessage().contains("(from STELE_PORT)"), range.getMessage());
+
+    final ConfigException choice =
+        assertThrows(
+            ConfigException.class,
+            () -> Configuration.load(List.of("--transport", "kqueue"), Map.of()));
+    assertTrue(choice.getMessage().contains("one of auto, io_uring, epoll, nio"));
+  }
+
+  @Test
+  void shouldRejectUnknownOptionsMissingValuesAndBadFiles() throws Exception {
+    assertEquals(
+        "unknown option --prot (see --help)",
+        assertThrows(
+                ConfigException.class, () -> Configuration.load(List.of("--prot", "1"), Map.of()))
+            .getMessage());
+    assertTrue(
+        assertThrows(ConfigException.class, () -> Configuration.load(List.of("--port"), Map.of()))
+            .getMessage()
+            .startsWith("option --port needs a value"));
+    assertTrue(
+        assertThrows(
+                ConfigException.class,
+                () ->
+                    Configuration.load(
+                        List.of("--config", dir.resolve("none").toString()), Map.of()))
+            .getMessage()
+            .startsWith("cannot read config file"));
+    final Path bad = dir.resolve("bad.conf");
+    Files.writeString(bad, "port = 1\nbogus = 2\n");
+    assertEquals(
+        "unknown setting 'bogus' at " + bad + ":2",
+        assertThrows(
+                ConfigException.class,
+                () -> Configuration.load(List.of("--config", bad.toString()), Map.of()))
+            .getMessage());
+  }
+
+  @Test
+  void shouldDocumentEverySettingInHelp() {
+    final String help = Configuration.help();
+    for (final Setting<?> s : Settings.ALL) {
+      assertTrue(help.contains(s.flag()), s.name());
+      assertTrue(help.contains(s.envName()), s.name());
+      assertTrue(help.contains(s.doc()), s.name());
+      assertTrue(!s.doc().isBlank(), s.name());
+    }
+  }
+
+  @Test
+  void shouldParseEveryDefault() {
+    // A default outside its own range would fail only at a user's start-up.
+    for (final Setting<?> s : Settings.ALL) {
+      if (!s.defaultValue().isEmpty()) {
+        s.parse(s.defaultValue(), "default");
+      }
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package io.stele.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The {@code stele} command as a real child process: start, serve, SIGTERM, bad settings. */
+class ServeProcessTest {
+  private static final Pattern LISTENING = Pattern.compile("HTTP listening on [^:]+:(\\d+)");
+
+  private static final Map<Process, Path> OUTPUTS = new ConcurrentHashMap<>();
+
+  @TempDir Path dir;
+  private final List<Process> started = new ArrayList<>();
+
+  @AfterEach
+  void killLeftovers() {
+    for (final Process p : started) {
+      p.destroyForcibly();
+    }
+  }
+
+  private Process start(final String... args) throws IOException {
+    final List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("--add-exports");
+    cmd.add("java.base/jdk.internal.misc=ALL-UNNAMED");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(Main.class.getName());
+    cmd.addAll(List.of(args));
+    final Path out = Files.createTempFile(dir, "out", ".log");
+    final Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    OUTPUTS.put(p, out);
+    started.add(p);
+    return p;
+  }
+
+  /** The process's combined output so far. */
+  private static String output(final Process p) throws IOException {
+    return Files.readString(OUTPUTS.get(p), StandardCharsets.UTF_8);
+  }
+
+  private static int awaitPort(final Process p) throws Exception {
+    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      final Matcher m = LISTENING.matcher(output(p));
+      if (m.find()) {
+        return Integer.parseInt(m.group(1));
+      }
+      if (!p.isAlive()) {
+        break;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("server did not report its port; output: " + output(p));
+  }
+
+  @Test
+  void shouldServeHealthAndExitZeroOnSigtermWithinFiveSeconds() throws Exception {
+    final Process p = start("serve", "--port", "0", "--data-dir", dir.resolve("data").toString());
+    final int port = awaitPort(p);
+
+    final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final HttpResponse<String> health =
+        client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/healthz")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, health.statusCode());
+    assertEquals("{\"status\":\"ok\"}\n", health.body());
+    final HttpResponse<String> ready =
+        client.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz")).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, ready.statusCode());
+
+    final long t0 = System.nanoTime();
+    p.destroy(); // SIGTERM on Linux
+    assertTrue(p.waitFor(5, TimeUnit.SECONDS), "did not exit within 5 s of SIGTERM");
+    final long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    assertEquals(0, p.exitValue(), "exit status after SIGTERM; output: " + output(p));
+    assertTrue(ms < 5_000, "took " + ms + " ms");
+    final String out = output(p);
+    assertTrue(out.contains("SIGTERM received: shutting down"), out);
+    assertTrue(out.contains("stopped"), out);
+  }
+
+  @Test
+  void shouldExitTwoWithOneLineNamingTheSettingOnBadValues() throws Exception {
+    final String[][] cases = {
+      {"--port", "abc"},
+      {"--port", "-1"},
+      {"--io-threads", "0"},
+      {"--transport", "carrier-pigeon"},
+      {"--idle-timeout-ms", "1e3"},
+    };
+    for (final String[] bad : cases) {
+      final Process p =
+          start("serve", bad[0], bad[1], "--data-dir", dir.resolve("data").toString());
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+      final String out = output(p);
+      assertEquals(ExitCode.USAGE, p.exitValue(), out);
+      final String[] outLines = out.strip().split("\n");
+      assertEquals(1, outLines.length, "expected one line, got: " + out);
+      assertTrue(outLines[0].startsWith("stele: invalid " + bad[0].substring(2) + " '"), out);
+      assertFalse(out.contains("Exception") || out.contains("\tat "), out);
+    }
+  }
+
+  @Test
+  void shouldRefuseUnknownCommandsAndOptions() throws Exception {
+    final Process cmd = start("frobnicate");
+    assertTrue(cmd.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(ExitCode.USAGE, cmd.exitValue());
+    final Process opt = start("serve", "--no-such-thing", "1");
+    assertTrue(opt.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(ExitCode.USAGE, opt.exitValue());
+    assertEquals("stele: unknown option --no-such-thing (see --help)", output(opt).strip());
+  }
+
+  @Test
+  void shouldExitOneWhenTheDataDirectoryIsInUse() throws Exception {
+    final String data = dir.resolve("shared").toString();
+    final Process first = start("serve", "--port", "0", "--data-dir", data);
+    awaitPort(first);
+    final Process second = start("serve", "--port", "0", "--data-dir", data);
+    assertTrue(second.waitFor(30, TimeUnit.SECONDS));
+    final String out = output(second);
+    assertEquals(ExitCode.FATAL, second.exitValue(), out);
+    assertTrue(out.contains("is in use by another Stele process"), out);
+    first.destroy();
+    assertTrue(first.waitFor(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void shouldExitOneWhenThePortIsTaken() throws Exception {
+    final Process first = start("serve", "--port", "0", "--data-dir", dir.resolve("a").toString());
+    final int port = awaitPort(first);
+    final Process second =
+        start("serve", "--port", Integer.toString(port), "--data-dir", dir.resolve("b").toString());
+    assertTrue(second.waitFor(30, TimeUnit.SECONDS));
+    final String out = output(second);
+    assertEquals(ExitCode.FATAL, second.exitValue(), out);
+    assertTrue(out.contains("stele: cannot listen on 127.0.0.1:" + port), out);
+    assertFalse(out.contains("\tat "), out);
+    first.destroy();
+    assertTrue(first.waitFor(5, TimeUnit.SECONDS));
+  }
+
+  @Test
+  void shouldPrintVersionAndHelp() throws Exception {
+    final Process v = start("version");
+    assertTrue(v.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, v.exitValue());
+    assertTrue(output(v).matches("stele \\d+\\.\\d+\\.\\d+.*\\n"));
+    final Process h = start("serve", "--help");
+    assertTrue(h.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, h.exitValue());
+    final String help = output(h);
+    for (final Setting<?> s : Settings.ALL) {
+      assertTrue(help.contains(s.flag()), "help lacks " + s.flag());
+    }
+  }
+}
