@@ -105,6 +105,10 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   @Override
   protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request) {
+    final SlowRequestGuard guard = ctx.pipeline().get(SlowRequestGuard.class);
+    if (guard != null) {
+      guard.requestComplete();
+    }
     if (closing) {
       request.release();
       return;
@@ -236,6 +240,26 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
   }
 
+  /** The slow-request deadline passed with a request incomplete: 408 if nothing else is owed. */
+  void requestTimedOut() {
+    if (inFlight.isEmpty() && !closing) {
+      closing = true;
+      final FullHttpResponse r =
+          Problem.response(
+              ctx.alloc(),
+              HttpVersion.HTTP_1_1,
+              HttpResponseStatus.REQUEST_TIMEOUT,
+              "request-timeout",
+              "the request did not arrive whole within request-timeout-ms");
+      r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
+      shared.metrics.record("timeout", 408, System.nanoTime());
+      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.close();
+    }
+  }
+
   /** Called on the event loop when a handler completes an exchange. */
   void complete(final Exchange exchange, final FullHttpResponse response) {
     if (exchange.completed || closing || !ctx.channel().isActive()) {
@@ -251,7 +275,13 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     } else if (exchange.request().protocolVersion().equals(HttpVersion.HTTP_1_0)) {
       response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
-    exchange.pendingResponse = response;
+    if (HttpMethod.HEAD.equals(exchange.request().method()) && response.content().isReadable()) {
+      final FullHttpResponse head = response.replace(io.netty.buffer.Unpooled.EMPTY_BUFFER);
+      response.release();
+      exchange.pendingResponse = head;
+    } else {
+      exchange.pendingResponse = response;
+    }
     drain();
   }
 

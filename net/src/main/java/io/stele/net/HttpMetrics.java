@@ -57,10 +57,15 @@ public final class HttpMetrics {
   private final ConcurrentHashMap<String, RouteStats> routes = new ConcurrentHashMap<>();
   private final LongAdder openConnections = new LongAdder();
   private final LongAdder acceptedConnections = new LongAdder();
+  private final LongAdder refusedConnections = new LongAdder();
 
   void connectionOpened() {
     openConnections.increment();
     acceptedConnections.increment();
+  }
+
+  void connectionRefused() {
+    refusedConnections.increment();
   }
 
   void connectionClosed() {
@@ -97,6 +102,12 @@ public final class HttpMetrics {
         .append("# TYPE stele_http_connections_accepted_total counter\n")
         .append("stele_http_connections_accepted_total ")
         .append(acceptedConnections.sum())
+        .append('\n');
+    out.append("# HELP stele_http_connections_refused_total Connections closed at accept:")
+        .append(" max-connections reached.\n")
+        .append("# TYPE stele_http_connections_refused_total counter\n")
+        .append("stele_http_connections_refused_total ")
+        .append(refusedConnections.sum())
         .append('\n');
     out.append("# HELP stele_http_requests_total HTTP requests answered, by route and status.\n")
         .append("# TYPE stele_http_requests_total counter\n");

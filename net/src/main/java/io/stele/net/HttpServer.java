@@ -10,7 +10,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
@@ -86,13 +86,20 @@ public final class HttpServer implements AutoCloseable {
                 new ChannelInitializer<Channel>() {
                   @Override
                   protected void initChannel(final Channel ch) {
+                    if (connections.size() >= config.maxConnections()) {
+                      metrics.connectionRefused();
+                      ch.close();
+                      return;
+                    }
                     connections.add(ch);
                     ch.pipeline()
                         .addLast(
                             "idle",
                             new IdleStateHandler(
                                 0, 0, config.idleTimeoutMs(), TimeUnit.MILLISECONDS))
-                        .addLast("codec", new HttpServerCodec(decoderConfig))
+                        .addLast("slow", new SlowRequestGuard(config.requestTimeoutMs()))
+                        .addLast("decoder", new StrictRequestDecoder(decoderConfig))
+                        .addLast("encoder", new HttpResponseEncoder())
                         .addLast("aggregator", new ProblemAggregator(config.maxBodyBytes()))
                         .addLast("handler", new HttpHandler(shared));
                   }

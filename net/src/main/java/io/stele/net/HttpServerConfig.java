@@ -12,6 +12,9 @@ package io.stele.net;
  * @param maxHeaderBytes largest header block accepted (larger: 431)
  * @param maxBodyBytes largest request body accepted (larger: 413)
  * @param idleTimeoutMs a connection with no traffic for this long is closed
+ * @param requestTimeoutMs a request must arrive whole within this long of its first byte (else 408
+ *     and close: slowloris)
+ * @param maxConnections connections beyond this many are closed at accept
  */
 public record HttpServerConfig(
     String host,
@@ -21,4 +24,30 @@ public record HttpServerConfig(
     int maxInitialLineBytes,
     int maxHeaderBytes,
     int maxBodyBytes,
-    long idleTimeoutMs) {}
+    long idleTimeoutMs,
+    long requestTimeoutMs,
+    int maxConnections) {
+
+  /** Default request timeout and connection limit. */
+  public HttpServerConfig(
+      final String host,
+      final int port,
+      final String transport,
+      final int ioThreads,
+      final int maxInitialLineBytes,
+      final int maxHeaderBytes,
+      final int maxBodyBytes,
+      final long idleTimeoutMs) {
+    this(
+        host,
+        port,
+        transport,
+        ioThreads,
+        maxInitialLineBytes,
+        maxHeaderBytes,
+        maxBodyBytes,
+        idleTimeoutMs,
+        10_000,
+        10_000);
+  }
+}
