@@ -13,6 +13,12 @@ import java.util.Map;
  */
 public record TopicConfig(
     int partitions, long retentionMs, long retentionBytes, Map<String, String> attributes) {
+  /**
+   * Attribute key that closes a topic to appends: while its value is {@code "true"}, {@link
+   * Engine#append} returns {@link AppendStatus#CLOSED}.
+   */
+  public static final String ATTRIBUTE_CLOSED = "closed";
+
   public TopicConfig {
     attributes = Map.copyOf(attributes);
   }

@@ -1,0 +1,78 @@
+package io.stele.engine.internal;
+
+import io.stele.engine.log.Segment;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Checkpoint files of a shard: {@code checkpoint} (latest) and {@code checkpoint.prev} (the one
+ * before, kept in case the latest is damaged). Each is a {@link ShardState#snapshot} of the state
+ * at a durable log position, written to a temporary file, forced, renamed into place, and the
+ * directory forced. Only the housekeeping thread writes them (the writer on close).
+ */
+final class Checkpoints {
+  static final String CURRENT = "checkpoint";
+  static final String PREVIOUS = "checkpoint.prev";
+  static final String TMP = "checkpoint.tmp";
+
+  private Checkpoints() {}
+
+  static void write(final Path dir, final byte[] data) throws IOException {
+    final Path tmp = dir.resolve(TMP);
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.TRUNCATE_EXISTING,
+            StandardOpenOption.WRITE)) {
+      final ByteBuffer b = ByteBuffer.wrap(data);
+      long at = 0;
+      while (b.hasRemaining()) {
+        at += ch.write(b, at);
+      }
+      ch.force(true);
+    }
+    final Path current = dir.resolve(CURRENT);
+    if (Files.exists(current)) {
+      Files.move(
+          current,
+          dir.resolve(PREVIOUS),
+          StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+    }
+    Files.move(tmp, current, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    Segment.syncDirectory(dir);
+  }
+
+  /**
+   * The newest checkpoint that parses and passes its CRC, or null.
+   *
+   * @param problems receives a line per damaged checkpoint file
+   */
+  static ShardState.Restored readLatest(
+      final Path dir, final int indexIntervalBytes, final StringBuilder problems) {
+    for (final String name : new String[] {CURRENT, PREVIOUS}) {
+      final Path file = dir.resolve(name);
+      if (!Files.exists(file)) {
+        continue;
+      }
+      try {
+        return ShardState.restore(Files.readAllBytes(file), indexIntervalBytes);
+      } catch (final IOException | RuntimeException e) {
+        problems.append(file).append(": ").append(e.getMessage()).append('\n');
+      }
+    }
+    return null;
+  }
+
+  static void deleteAll(final Path dir) throws IOException {
+    Files.deleteIfExists(dir.resolve(CURRENT));
+    Files.deleteIfExists(dir.resolve(PREVIOUS));
+    Files.deleteIfExists(dir.resolve(TMP));
+  }
+}

@@ -1,0 +1,134 @@
+package io.stele.engine.internal;
+
+import io.stele.engine.log.Segment;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.agrona.concurrent.Agent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Work kept off the append path, on its own thread: pre-creating (preallocating with real bytes)
+ * the next segment before the writer needs it, writing checkpoints once the position they describe
+ * is durable, recording the durable position in the {@link DurableMark}, and deleting segments that
+ * retention no longer needs.
+ */
+final class Housekeeper implements Agent {
+  private static final Logger LOG = LoggerFactory.getLogger(Housekeeper.class);
+
+  record PendingCheckpoint(long position, byte[] data) {}
+
+  private final StorageEngine engine;
+  private final ShardLog log;
+  private final DurableMark mark;
+  private final long markIntervalMs;
+  private final AtomicReference<PendingCheckpoint> checkpoint = new AtomicReference<>();
+  private long lastMark = -1;
+  private long nextMarkMs;
+  private boolean createFailed;
+  private long nextCreateAttemptMs;
+
+  /** Housekeeping thread writes; the writer reads (retention keeps what recovery may need). */
+  volatile long oldestCheckpointPosition;
+
+  private volatile long latestCheckpointPosition;
+
+  Housekeeper(final StorageEngine engine, final ShardLog log, final long recoveredFrom)
+      throws IOException {
+    this.engine = engine;
+    this.log = log;
+    this.mark = new DurableMark(log.dir);
+    this.markIntervalMs = engine.config.durableMarkIntervalMs();
+    this.oldestCheckpointPosition = recoveredFrom;
+    this.latestCheckpointPosition = recoveredFrom;
+  }
+
+  @Override
+  public String roleName() {
+    return "stele-housekeeper";
+  }
+
+  boolean canAcceptCheckpoint() {
+    return checkpoint.get() == null;
+  }
+
+  void offerCheckpoint(final long position, final byte[] data) {
+    checkpoint.set(new PendingCheckpoint(position, data));
+  }
+
+  @Override
+  public int doWork() {
+    if (engine.failureReason() != null) {
+      return 0;
+    }
+    final long now = System.currentTimeMillis();
+    int work = precreate(now);
+    final PendingCheckpoint c = checkpoint.get();
+    if (c != null && log.durablePosition.get() >= c.position()) {
+      try {
+        Checkpoints.write(log.dir, c.data());
+        oldestCheckpointPosition = latestCheckpointPosition;
+        latestCheckpointPosition = c.position();
+      } catch (final IOException e) {
+        LOG.warn("checkpoint at {} not written: {}", c.position(), e.toString());
+      }
+      checkpoint.set(null);
+      work++;
+    }
+    if (now >= nextMarkMs) {
+      nextMarkMs = now + markIntervalMs;
+      final long durable = log.durablePosition.get();
+      if (durable != lastMark) {
+        try {
+          writeMark(durable);
+        } catch (final IOException e) {
+          engine.fail("writing the durable mark failed (fsync): " + e);
+        }
+        work++;
+      }
+    }
+    return work;
+  }
+
+  synchronized void writeMark(final long durable) throws IOException {
+    mark.write(durable);
+    lastMark = durable;
+  }
+
+  private int precreate(final long now) {
+    if (createFailed && now < nextCreateAttemptMs) {
+      return 0;
+    }
+    synchronized (log) {
+      final Segment active = log.active();
+      final long want = active.endPosition();
+      final Segment pre = log.precreated.get();
+      if ((pre != null && pre.basePosition() == want) || log.segmentFor(want) != null) {
+        return 0;
+      }
+      try {
+        log.precreated.set(log.createSegment(want));
+        createFailed = false;
+        if (pre != null) {
+          pre.delete();
+        }
+        return 1;
+      } catch (final IOException e) {
+        if (!createFailed) {
+          LOG.warn("cannot pre-create segment at {}: {}", want, e.toString());
+        }
+        createFailed = true;
+        nextCreateAttemptMs = now + 1000;
+        return 0;
+      }
+    }
+  }
+
+  void closeMark() {
+    try {
+      mark.close();
+    } catch (final IOException ignored) {
+      // closing
+    }
+  }
+}

@@ -1,0 +1,280 @@
+package io.stele.engine.internal;
+
+import io.stele.engine.CorruptLogException;
+import io.stele.engine.format.BatchDescriptor;
+import io.stele.engine.log.Segment;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.zip.CRC32C;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Opens a shard directory: loads the newest valid checkpoint (state and indexes as of a durable
+ * position), then replays and validates only the tail after it, so the cost is O(tail), not O(log).
+ * The tail ends at the first position without an intact batch. Before the durable point (the
+ * checkpoint, the durable mark, or anywhere in a sealed segment) such a position is corruption and
+ * recovery refuses to start; after it, it is a torn tail: the rest of the segment is zeroed (so no
+ * stale batch can reappear after later appends), forced, and the log continues there.
+ */
+final class Recovery {
+  private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+  /** What recovery found. */
+  record Result(
+      ShardLog log,
+      ShardState state,
+      long tailStart,
+      long end,
+      long durablePoint,
+      boolean fromCheckpoint,
+      boolean tornTail) {
+    long scannedBytes() {
+      return end - tailStart;
+    }
+  }
+
+  private Recovery() {}
+
+  static Result recover(final Path dir, final int configSegmentBytes, final int indexIntervalBytes)
+      throws IOException {
+    Files.createDirectories(dir);
+    final TreeMap<Long, Path> files = new TreeMap<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (final Path p : ds) {
+        final String n = p.getFileName().toString();
+        if (n.endsWith(Segment.TMP_SUFFIX)) {
+          Files.delete(p);
+          continue;
+        }
+        final long base = baseOf(n);
+        if (base >= 0) {
+          final Path prev = files.put(base, p);
+          if (prev != null) {
+            throw new CorruptLogException(
+                "two files for segment " + base + ": " + prev + " and " + p);
+          }
+        }
+      }
+    }
+    int segmentBytes = configSegmentBytes;
+    if (!files.isEmpty()) {
+      final long size = Files.size(files.firstEntry().getValue());
+      if (size != configSegmentBytes) {
+        LOG.info(
+            "shard {} keeps its segment size of {} bytes (configured {})",
+            dir,
+            size,
+            configSegmentBytes);
+      }
+      segmentBytes = (int) size;
+    }
+    final List<Segment> segments = new ArrayList<>();
+    long expectedBase = -1;
+    for (final var e : files.entrySet()) {
+      if (Files.size(e.getValue()) != segmentBytes) {
+        throw new CorruptLogException(
+            "segment "
+                + e.getValue()
+                + " has "
+                + Files.size(e.getValue())
+                + " bytes, expected "
+                + segmentBytes);
+      }
+      if (e.getKey() % segmentBytes != 0 || (expectedBase >= 0 && e.getKey() != expectedBase)) {
+        throw new CorruptLogException(
+            "segment " + e.getValue() + " does not follow the previous one (missing segment?)");
+      }
+      expectedBase = e.getKey() + segmentBytes;
+      segments.add(Segment.open(dir, e.getValue(), e.getKey()));
+    }
+    if (segments.isEmpty()) {
+      Checkpoints.deleteAll(dir);
+      segments.add(Segment.create(dir, 0, segmentBytes));
+    }
+    final ShardLog log = new ShardLog(dir, segmentBytes, segments.toArray(new Segment[0]));
+
+    final StringBuilder problems = new StringBuilder();
+    final ShardState.Restored restored = Checkpoints.readLatest(dir, indexIntervalBytes, problems);
+    if (problems.length() > 0) {
+      LOG.warn("damaged checkpoint ignored (rebuilding from the log): {}", problems);
+    }
+    final ShardState state;
+    long p;
+    long durablePoint = DurableMark.read(dir);
+    boolean fromCheckpoint = false;
+    final long firstBase = segments.get(0).basePosition();
+    if (restored != null
+        && restored.segmentBytes() == segmentBytes
+        && restored.position() >= firstBase) {
+      state = restored.state();
+      p = restored.position();
+      durablePoint = Math.max(durablePoint, p);
+      fromCheckpoint = true;
+    } else {
+      if (firstBase != 0) {
+        throw new CorruptLogException(
+            "no valid checkpoint in "
+                + dir
+                + " and the log starts at position "
+                + firstBase
+                + " (older segments were deleted), so the state cannot be rebuilt: "
+                + problems);
+      }
+      state = new ShardState(indexIntervalBytes);
+      p = 0;
+    }
+    final long tailStart = p;
+
+    final CRC32C crc = new CRC32C();
+    boolean torn = false;
+    while (true) {
+      Segment s = log.segmentFor(p);
+      if (s == null) {
+        break;
+      }
+      final int off = (int) (p - s.basePosition());
+      if (off >= s.lengthBytes()) {
+        p = s.endPosition();
+        continue;
+      }
+      final UnsafeBuffer buf = s.readBuffer();
+      final ByteBuffer view = s.newReadView();
+      final int r = BatchDescriptor.validate(buf, view, off, s.lengthBytes() - off, crc);
+      if (r == BatchDescriptor.END) {
+        if (s.isSealed() && log.segmentFor(s.endPosition()) != null) {
+          p = s.endPosition();
+          continue;
+        }
+        if (p < durablePoint && !s.isSealed()) {
+          throw new CorruptLogException(
+              "corrupt shard log: no batch at position "
+                  + p
+                  + " (file "
+                  + s.path()
+                  + ", offset "
+                  + off
+                  + ") although the log was durable up to "
+                  + durablePoint
+                  + "; refusing to start (run stele check --data-dir on it)");
+        }
+        break;
+      }
+      String why = null;
+      if (r == BatchDescriptor.INVALID) {
+        why = "fails its CRC or structure check";
+      } else {
+        try {
+          state.apply(buf, off, p, null, null);
+        } catch (final IllegalStateException e) {
+          why = "is inconsistent: " + e.getMessage();
+        }
+      }
+      if (why != null) {
+        if (p < durablePoint || s.isSealed()) {
+          throw new CorruptLogException(
+              "corrupt shard log: the batch at position "
+                  + p
+                  + " (file "
+                  + s.path()
+                  + ", offset "
+                  + off
+                  + ") "
+                  + why
+                  + ", before the durable position "
+                  + Math.max(durablePoint, s.isSealed() ? s.endPosition() : 0)
+                  + "; refusing to start (run stele check --data-dir on it)");
+        }
+        torn = true;
+        break;
+      }
+      p += BatchDescriptor.alignedLength(r);
+    }
+    final long end = p;
+
+    // Make the end the active segment, clean everything after it.
+    Segment active = log.segmentFor(end);
+    if (active != null && active.isSealed()) {
+      active = null;
+    }
+    if (active == null) {
+      // The end is at (or past) the end of a sealed segment: start the next one.
+      final long base = log.baseOf(log.numberOf(end - 1) + 1);
+      final Segment existing = log.segmentFor(base);
+      active = existing != null ? existing : log.createSegment(base);
+      if (existing == null) {
+        log.addSegment(active);
+      }
+    }
+    final long appendFrom = Math.max(end, active.basePosition());
+    final Segment[] later = log.removeFrom(log.numberOf(active.basePosition()) + 1);
+    for (final Segment s : later) {
+      s.delete();
+    }
+    final int from = (int) (appendFrom - active.basePosition());
+    final int dirtyTo = lastNonZero(active.readBuffer(), from, active.lengthBytes());
+    if (dirtyTo > from) {
+      LOG.warn(
+          "shard {}: truncating torn tail at position {} ({} bytes after it zeroed)",
+          dir,
+          appendFrom,
+          dirtyTo - from);
+      torn = true;
+      active.zero(from, dirtyTo);
+    }
+    active.force();
+    Segment.syncDirectory(dir);
+    log.setActive(active);
+    log.appendPosition.set(appendFrom);
+    log.durablePosition.set(appendFrom);
+    state.publishAllAsDurable();
+    LOG.info(
+        "shard {} recovered: {} bytes of tail scanned from position {} ({}), end {}{}",
+        dir,
+        end - tailStart,
+        tailStart,
+        fromCheckpoint ? "checkpoint" : "log start",
+        appendFrom,
+        torn ? ", torn tail truncated" : "");
+    return new Result(log, state, tailStart, appendFrom, durablePoint, fromCheckpoint, torn);
+  }
+
+  /** Parses a segment file name; -1 if it is not one. */
+  static long baseOf(final String name) {
+    final int dot = name.indexOf('.');
+    if (dot != 20) {
+      return -1;
+    }
+    final String suffix = name.substring(dot);
+    if (!suffix.equals(Segment.OPEN_SUFFIX) && !suffix.equals(Segment.SEALED_SUFFIX)) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(name.substring(0, dot));
+    } catch (final NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** One past the last non-zero byte in {@code [from, to)}, or {@code from} if all zero. */
+  static int lastNonZero(final UnsafeBuffer b, final int from, final int to) {
+    int i = to;
+    while (i - 8 >= from && (i & 7) == 0) {
+      if (b.getLong(i - 8) != 0) {
+        break;
+      }
+      i -= 8;
+    }
+    while (i > from && b.getByte(i - 1) == 0) {
+      i--;
+    }
+    return i;
+  }
+}

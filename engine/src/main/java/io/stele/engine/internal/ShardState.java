@@ -1,0 +1,443 @@
+package io.stele.engine.internal;
+
+import io.stele.engine.TopicConfig;
+import io.stele.engine.format.BatchDescriptor;
+import io.stele.engine.format.ControlCodec;
+import io.stele.engine.format.Utf8;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
+import org.agrona.DirectBuffer;
+import org.agrona.collections.Int2ObjectHashMap;
+
+/**
+ * The state a shard log implies: topics, partition offsets and indexes, producer and
+ * stream-sequence state, consumer-group offsets, the next log index. Changed only by {@link #apply}
+ * — by the writer thread after it writes a batch, and by recovery as it replays batches — so that
+ * what recovery rebuilds is exactly what the writer had. Snapshots of it are the checkpoints.
+ */
+final class ShardState {
+  static final long CHECKPOINT_MAGIC = 0x5354454C45434B50L; // "STELECKP"
+  static final int CHECKPOINT_VERSION = 1;
+
+  /** Any thread reads; the writer thread writes. */
+  final ConcurrentHashMap<String, TopicState> topicsByName = new ConcurrentHashMap<>();
+
+  /** Writer thread only. */
+  final Int2ObjectHashMap<TopicState> topicsById = new Int2ObjectHashMap<>();
+
+  /** Consumer-group offsets by "group NUL topic": writer thread writes, any thread reads. */
+  final ConcurrentHashMap<String, ConcurrentHashMap<Integer, Long>> groupOffsets =
+      new ConcurrentHashMap<>();
+
+  /** Sparse (log index, position) index of the shard log, for truncation. Writer thread. */
+  final PartitionIndex logIndexIndex = new PartitionIndex();
+
+  final int indexIntervalBytes;
+
+  /** Writer thread: log index of the next batch. */
+  long nextLogIndex = 1;
+
+  /** Writer thread: term of the last batch. */
+  long lastTerm;
+
+  /** Writer thread: id for the next created topic. */
+  int nextTopicId = 1;
+
+  /** Writer thread: log bytes since the last log-index index entry. */
+  long bytesSinceLogIndexEntry = Long.MAX_VALUE / 2;
+
+  ShardState(final int indexIntervalBytes) {
+    this.indexIntervalBytes = indexIntervalBytes;
+  }
+
+  static String groupKey(final String group, final String topic) {
+    return group + '\u0000' + topic;
+  }
+
+  /**
+   * Applies an intact batch (already CRC-checked) at log {@code position}.
+   *
+   * @param producerId the batch's producer id if the caller already decoded it, else null
+   * @param streamSeq the batch's stream-sequence token if already decoded, else null
+   * @throws IllegalStateException if the batch is inconsistent with the state (wrong log index or
+   *     partition offset)
+   */
+  void apply(
+      final DirectBuffer b,
+      final int o,
+      final long position,
+      final String producerId,
+      final String streamSeq) {
+    final long logIndex = BatchDescriptor.logIndex(b, o);
+    if (logIndex != nextLogIndex) {
+      throw new IllegalStateException(
+          "log index " + logIndex + " at position " + position + ", expected " + nextLogIndex);
+    }
+    final int aligned = BatchDescriptor.alignedLength(BatchDescriptor.length(b, o));
+    final int topicId = BatchDescriptor.topicId(b, o);
+    final int partition = BatchDescriptor.partition(b, o);
+    if (BatchDescriptor.type(b, o) == BatchDescriptor.TYPE_DATA) {
+      final TopicState t = topicsById.get(topicId);
+      if (t != null) {
+        if (partition < 0 || partition >= t.partitions.length) {
+          throw new IllegalStateException(
+              "partition " + partition + " of topic " + t.name + " at position " + position);
+        }
+        applyData(b, o, position, aligned, t.partitions[partition], producerId, streamSeq);
+      }
+    } else {
+      final int from = BatchDescriptor.recordsOffset(b, o);
+      final ControlCodec.Control c =
+          ControlCodec.decode(b, from, BatchDescriptor.recordsLength(b, o));
+      if (c == null) {
+        throw new IllegalStateException("malformed control batch at position " + position);
+      }
+      applyControl(c, topicId, partition);
+    }
+    if (bytesSinceLogIndexEntry >= indexIntervalBytes) {
+      logIndexIndex.add(logIndex, position, 0, 0);
+      bytesSinceLogIndexEntry = 0;
+    }
+    bytesSinceLogIndexEntry += aligned;
+    lastTerm = BatchDescriptor.term(b, o);
+    nextLogIndex = logIndex + 1;
+  }
+
+  private void applyData(
+      final DirectBuffer b,
+      final int o,
+      final long position,
+      final int aligned,
+      final PartitionState p,
+      final String producerIdIn,
+      final String streamSeqIn) {
+    final long base = BatchDescriptor.baseOffset(b, o);
+    if (base != p.nextOffset) {
+      throw new IllegalStateException(
+          "base offset "
+              + base
+              + " of "
+              + p.topic.name
+              + "/"
+              + p.partition
+              + " at position "
+              + position
+              + ", expected "
+              + p.nextOffset);
+    }
+    final int count = BatchDescriptor.recordCount(b, o);
+    final long maxTs = Math.max(p.maxTimestamp, BatchDescriptor.maxTimestamp(b, o));
+    if (p.index.count() == 0 || p.totalBytes - p.bytesAtLastIndex >= indexIntervalBytes) {
+      p.index.add(base, position, maxTs, p.totalBytes);
+      p.bytesAtLastIndex = p.totalBytes;
+    }
+    p.maxTimestamp = maxTs;
+    p.nextOffset = base + count;
+    p.totalBytes += aligned;
+    final int pidLen = BatchDescriptor.producerIdLength(b, o);
+    final long epoch = BatchDescriptor.producerEpoch(b, o);
+    if (pidLen > 0 && epoch >= 0) {
+      final String pid =
+          producerIdIn != null
+              ? producerIdIn
+              : Utf8.get(b, o + BatchDescriptor.HEADER_LENGTH, pidLen);
+      final long seq = BatchDescriptor.producerSeq(b, o);
+      final ProducerState ps = p.producers.get(pid);
+      if (ps == null) {
+        p.producers.put(pid, new ProducerState(epoch, seq, base));
+      } else {
+        ps.epoch = epoch;
+        ps.seq = seq;
+        ps.baseOffset = base;
+      }
+    }
+    final int ssLen = BatchDescriptor.streamSeqLength(b, o);
+    if (ssLen > 0) {
+      p.lastStreamSeq =
+          streamSeqIn != null
+              ? streamSeqIn
+              : Utf8.get(b, BatchDescriptor.streamSeqOffset(b, o), ssLen);
+    }
+  }
+
+  private void applyControl(final ControlCodec.Control c, final int topicId, final int partition) {
+    switch (c.op()) {
+      case ControlCodec.OP_CREATE_TOPIC -> {
+        final TopicState t =
+            new TopicState(
+                topicId,
+                c.name(),
+                new TopicConfig(
+                    c.partitions(), c.retentionMs(), c.retentionBytes(), c.attributes()));
+        final TopicState old = topicsByName.get(c.name());
+        if (old != null) {
+          removeTopic(old);
+        }
+        topicsById.put(topicId, t);
+        topicsByName.put(t.name, t);
+        nextTopicId = Math.max(nextTopicId, topicId + 1);
+      }
+      case ControlCodec.OP_UPDATE_ATTRIBUTES -> {
+        final TopicState t = topicsById.get(topicId);
+        if (t != null) {
+          final TopicConfig old = t.config;
+          t.setConfig(
+              new TopicConfig(
+                  old.partitions(), old.retentionMs(), old.retentionBytes(), c.attributes()));
+        }
+      }
+      case ControlCodec.OP_DELETE_TOPIC -> {
+        final TopicState t = topicsById.get(topicId);
+        if (t != null) {
+          removeTopic(t);
+        }
+      }
+      case ControlCodec.OP_COMMIT_OFFSET -> {
+        final TopicState t = topicsById.get(topicId);
+        if (t != null) {
+          groupOffsets
+              .computeIfAbsent(groupKey(c.group(), t.name), k -> new ConcurrentHashMap<>())
+              .put(partition, c.offset());
+        }
+      }
+      default -> throw new IllegalStateException("unknown control op " + c.op());
+    }
+  }
+
+  private void removeTopic(final TopicState t) {
+    t.deleted = true;
+    topicsById.remove(t.id);
+    topicsByName.remove(t.name, t);
+    final String suffix = '\u0000' + t.name;
+    groupOffsets.keySet().removeIf(k -> k.endsWith(suffix));
+  }
+
+  /** Marks everything recovered as visible (recovery has made it durable). */
+  void publishAllAsDurable() {
+    for (final TopicState t : topicsByName.values()) {
+      for (final PartitionState p : t.partitions) {
+        p.highWatermark = p.nextOffset;
+      }
+    }
+  }
+
+  // ---- checkpoints --------------------------------------------------------------------------
+
+  /** Serializes the state as of log {@code position} (a batch boundary). Writer thread. */
+  byte[] snapshot(final long position, final int segmentBytes) {
+    try {
+      final ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
+      final DataOutputStream out = new DataOutputStream(bytes);
+      out.writeLong(CHECKPOINT_MAGIC);
+      out.writeInt(CHECKPOINT_VERSION);
+      out.writeLong(position);
+      out.writeInt(segmentBytes);
+      out.writeLong(nextLogIndex);
+      out.writeLong(lastTerm);
+      out.writeInt(nextTopicId);
+      out.writeLong(bytesSinceLogIndexEntry);
+      writeLongs(out, logIndexIndex.snapshot());
+      final TreeMap<Integer, TopicState> topics = new TreeMap<>();
+      topicsById.forEach(topics::put);
+      out.writeInt(topics.size());
+      for (final TopicState t : topics.values()) {
+        final TopicConfig c = t.config;
+        out.writeInt(t.id);
+        writeString(out, t.name);
+        out.writeInt(c.partitions());
+        out.writeLong(c.retentionMs());
+        out.writeLong(c.retentionBytes());
+        writeMap(out, c.attributes());
+        for (final PartitionState p : t.partitions) {
+          out.writeLong(p.nextOffset);
+          out.writeLong(p.totalBytes);
+          out.writeLong(p.bytesAtLastIndex);
+          out.writeLong(p.maxTimestamp);
+          out.writeLong(p.startOffset);
+          out.writeBoolean(p.lastStreamSeq != null);
+          if (p.lastStreamSeq != null) {
+            writeString(out, p.lastStreamSeq);
+          }
+          out.writeInt(p.producers.size());
+          for (final Map.Entry<String, ProducerState> e : new TreeMap<>(p.producers).entrySet()) {
+            writeString(out, e.getKey());
+            out.writeLong(e.getValue().epoch);
+            out.writeLong(e.getValue().seq);
+            out.writeLong(e.getValue().baseOffset);
+          }
+          writeLongs(out, p.index.snapshot());
+        }
+      }
+      final TreeMap<String, Map<Integer, Long>> offsets = new TreeMap<>();
+      groupOffsets.forEach((k, v) -> offsets.put(k, new TreeMap<>(v)));
+      out.writeInt(offsets.size());
+      for (final Map.Entry<String, Map<Integer, Long>> e : offsets.entrySet()) {
+        writeString(out, e.getKey());
+        out.writeInt(e.getValue().size());
+        for (final Map.Entry<Integer, Long> o : e.getValue().entrySet()) {
+          out.writeInt(o.getKey());
+          out.writeLong(o.getValue());
+        }
+      }
+      out.flush();
+      final CRC32C crc = new CRC32C();
+      final byte[] body = bytes.toByteArray();
+      crc.update(body, 0, body.length);
+      out.writeInt((int) crc.getValue());
+      out.flush();
+      return bytes.toByteArray();
+    } catch (final IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** A restored checkpoint: the state and the log position it describes. */
+  record Restored(ShardState state, long position, int segmentBytes) {}
+
+  /**
+   * Parses a checkpoint.
+   *
+   * @throws IOException if it is malformed or its CRC does not match
+   */
+  static Restored restore(final byte[] data, final int indexIntervalBytes) throws IOException {
+    if (data.length < 16) {
+      throw new IOException("checkpoint too short: " + data.length + " bytes");
+    }
+    final CRC32C crc = new CRC32C();
+    crc.update(data, 0, data.length - 4);
+    final int stored =
+        ((data[data.length - 4] & 0xFF) << 24)
+            | ((data[data.length - 3] & 0xFF) << 16)
+            | ((data[data.length - 2] & 0xFF) << 8)
+            | (data[data.length - 1] & 0xFF);
+    if ((int) crc.getValue() != stored) {
+      throw new IOException("checkpoint CRC mismatch");
+    }
+    final DataInputStream in =
+        new DataInputStream(new java.io.ByteArrayInputStream(data, 0, data.length - 4));
+    if (in.readLong() != CHECKPOINT_MAGIC || in.readInt() != CHECKPOINT_VERSION) {
+      throw new IOException("not a checkpoint (magic or version)");
+    }
+    final ShardState s = new ShardState(indexIntervalBytes);
+    final long position = in.readLong();
+    final int segmentBytes = in.readInt();
+    s.nextLogIndex = in.readLong();
+    s.lastTerm = in.readLong();
+    s.nextTopicId = in.readInt();
+    s.bytesSinceLogIndexEntry = in.readLong();
+    final long[] li = readLongs(in);
+    for (int i = 0; i < li.length; i += 4) {
+      s.logIndexIndex.add(li[i], li[i + 1], li[i + 2], li[i + 3]);
+    }
+    final int topics = in.readInt();
+    for (int i = 0; i < topics; i++) {
+      final int id = in.readInt();
+      final String name = readString(in);
+      final int partitions = in.readInt();
+      final long retentionMs = in.readLong();
+      final long retentionBytes = in.readLong();
+      final Map<String, String> attrs = readMap(in);
+      final TopicState t =
+          new TopicState(id, name, new TopicConfig(partitions, retentionMs, retentionBytes, attrs));
+      for (final PartitionState p : t.partitions) {
+        p.nextOffset = in.readLong();
+        p.totalBytes = in.readLong();
+        p.bytesAtLastIndex = in.readLong();
+        p.maxTimestamp = in.readLong();
+        p.startOffset = in.readLong();
+        if (in.readBoolean()) {
+          p.lastStreamSeq = readString(in);
+        }
+        final int producers = in.readInt();
+        for (int k = 0; k < producers; k++) {
+          final String pid = readString(in);
+          p.producers.put(pid, new ProducerState(in.readLong(), in.readLong(), in.readLong()));
+        }
+        final long[] idx = readLongs(in);
+        for (int k = 0; k < idx.length; k += 4) {
+          p.index.add(idx[k], idx[k + 1], idx[k + 2], idx[k + 3]);
+        }
+      }
+      s.topicsById.put(id, t);
+      s.topicsByName.put(name, t);
+    }
+    final int groups = in.readInt();
+    for (int i = 0; i < groups; i++) {
+      final String key = readString(in);
+      final int n = in.readInt();
+      final ConcurrentHashMap<Integer, Long> m = new ConcurrentHashMap<>();
+      for (int k = 0; k < n; k++) {
+        m.put(in.readInt(), in.readLong());
+      }
+      s.groupOffsets.put(key, m);
+    }
+    if (in.available() != 0) {
+      throw new IOException("trailing bytes in checkpoint");
+    }
+    return new Restored(s, position, segmentBytes);
+  }
+
+  private static void writeLongs(final DataOutputStream out, final long[] v) throws IOException {
+    out.writeInt(v.length);
+    for (final long x : v) {
+      out.writeLong(x);
+    }
+  }
+
+  private static long[] readLongs(final DataInputStream in) throws IOException {
+    final int n = in.readInt();
+    if (n < 0 || n > in.available() / 8) {
+      throw new IOException("bad array length in checkpoint");
+    }
+    final long[] v = new long[n];
+    for (int i = 0; i < n; i++) {
+      v[i] = in.readLong();
+    }
+    return v;
+  }
+
+  private static void writeString(final DataOutputStream out, final String s) throws IOException {
+    final byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  private static String readString(final DataInputStream in) throws IOException {
+    final int n = in.readInt();
+    if (n < 0 || n > in.available()) {
+      throw new IOException("bad string length in checkpoint");
+    }
+    final byte[] b = in.readNBytes(n);
+    return new String(b, StandardCharsets.UTF_8);
+  }
+
+  private static void writeMap(final DataOutputStream out, final Map<String, String> m)
+      throws IOException {
+    final TreeMap<String, String> sorted = new TreeMap<>(m);
+    out.writeInt(sorted.size());
+    for (final Map.Entry<String, String> e : sorted.entrySet()) {
+      writeString(out, e.getKey());
+      writeString(out, e.getValue());
+    }
+  }
+
+  private static Map<String, String> readMap(final DataInputStream in) throws IOException {
+    final int n = in.readInt();
+    if (n < 0 || n > in.available()) {
+      throw new IOException("bad map size in checkpoint");
+    }
+    final Map<String, String> m = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      m.put(readString(in), readString(in));
+    }
+    return m;
+  }
+}

@@ -1,0 +1,765 @@
+package io.stele.engine.internal;
+
+import io.stele.engine.AppendListener;
+import io.stele.engine.AppendRequest;
+import io.stele.engine.AppendStatus;
+import io.stele.engine.Durability;
+import io.stele.engine.Engine;
+import io.stele.engine.EngineConfig;
+import io.stele.engine.EngineMetrics;
+import io.stele.engine.PartitionObserver;
+import io.stele.engine.ReadStatus;
+import io.stele.engine.RecordVisitor;
+import io.stele.engine.TopicConfig;
+import io.stele.engine.TopicDescription;
+import io.stele.engine.TopicListener;
+import io.stele.engine.TopicStatus;
+import io.stele.engine.format.BatchDescriptor;
+import io.stele.engine.format.RecordCodec;
+import io.stele.engine.format.Utf8;
+import io.stele.engine.log.Segment;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.ManyToOneRingBuffer;
+import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine: one shard log (DESIGN §4) with its writer, sync and housekeeping threads.
+ *
+ * <p>Threads and what each one alone writes:
+ *
+ * <ul>
+ *   <li>callers (any thread): claim and fill slots of the ingress ring ({@link #append});
+ *   <li>{@code stele-shard-0-writer}: offsets, log indexes, the log bytes, {@link ShardState},
+ *       {@link ShardLog#appendPosition}; completes {@code memory} appends;
+ *   <li>{@code stele-shard-0-sync}: {@link ShardLog#durablePosition}, partition high watermarks;
+ *       completes {@code local}/{@code quorum} appends and topic operations;
+ *   <li>{@code stele-housekeeper}: pre-created segments, checkpoints, the durable mark.
+ * </ul>
+ *
+ * <p>Visibility: readers see a partition up to its high watermark, which on a single node is the
+ * durable (flushed) position, so a read never returns a record that a crash could take back. A
+ * {@link Durability#QUORUM} append on a single node ({@link EngineConfig#quorumIsLocal()})
+ * completes after the local flush and reports QUORUM, because a majority of one node is that node;
+ * with {@code quorumIsLocal=false} it reports LOCAL and replication upgrades it.
+ */
+public final class StorageEngine implements Engine {
+  private static final Logger LOG = LoggerFactory.getLogger(StorageEngine.class);
+  private static final int MAX_LISTENERS = 1 << 16;
+  private static final int MAX_PENDING_CONTROLS = 10_000;
+  private static final int MAX_PARTITIONS = 100_000;
+
+  final EngineConfig config;
+  final Path shardDir;
+  final ShardLog log;
+  final ShardState state;
+  final ManyToOneRingBuffer ring;
+  final PendingQueue pending;
+  final ConcurrentLinkedQueue<ControlCommand> controls = new ConcurrentLinkedQueue<>();
+  final AtomicInteger controlsQueued = new AtomicInteger();
+  final Housekeeper housekeeper;
+  final Retention retention;
+  final ReplicaSupport replica;
+  final long recoveredTailStart;
+  final Recovery.Result recovery;
+  volatile PartitionObserver[] observers = new PartitionObserver[0];
+
+  /** Writer thread writes; metrics read. */
+  volatile long appendedRecords;
+
+  volatile long appendedBytes;
+
+  private final ShardWriter writer;
+  private final ShardSync sync;
+  private final AgentThread writerThread;
+  private final AgentThread syncThread;
+  private final AgentThread housekeeperThread;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final ConcurrentHashMap<AppendListener, Integer> listenerIds = new ConcurrentHashMap<>();
+  private volatile AppendListener[] listenersById = new AppendListener[0];
+  private final AtomicReference<String> failure = new AtomicReference<>();
+  private volatile String diskProblem;
+  private volatile boolean closed;
+  private final LongAdder admitted = new LongAdder();
+  private final ThreadLocal<RecordCodec.Cursor> cursors =
+      ThreadLocal.withInitial(RecordCodec.Cursor::new);
+  private final Metrics metrics = new Metrics();
+
+  private StorageEngine(
+      final EngineConfig config,
+      final Path shardDir,
+      final Recovery.Result r,
+      final FileChannel lockChannel,
+      final FileLock lock)
+      throws IOException {
+    this.config = config;
+    this.shardDir = shardDir;
+    this.recovery = r;
+    this.log = r.log();
+    this.state = r.state();
+    this.recoveredTailStart = r.fromCheckpoint() ? r.tailStart() : 0;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.ring =
+        new ManyToOneRingBuffer(
+            new UnsafeBuffer(
+                BufferUtil.allocateDirectAligned(
+                    config.ingressRingBytes() + RingBufferDescriptor.TRAILER_LENGTH, 64)));
+    this.pending = new PendingQueue(config.pendingCapacity());
+    this.housekeeper = new Housekeeper(this, log, recoveredTailStart);
+    this.retention = new Retention(this);
+    this.replica = new ReplicaSupport(this);
+    this.writer = new ShardWriter(this, log, state);
+    this.sync = new ShardSync(this, log);
+    final Runnable onCrash = () -> fail("an engine thread crashed");
+    this.syncThread =
+        new AgentThread(
+            sync,
+            new BackoffIdleStrategy(64, 8, TimeUnit.MICROSECONDS.toNanos(1), 100_000),
+            onCrash);
+    this.writerThread =
+        new AgentThread(
+            writer,
+            new BackoffIdleStrategy(64, 8, TimeUnit.MICROSECONDS.toNanos(1), 100_000),
+            onCrash);
+    this.housekeeperThread =
+        new AgentThread(
+            housekeeper,
+            new BackoffIdleStrategy(1, 1, TimeUnit.MILLISECONDS.toNanos(1), 5_000_000),
+            onCrash);
+  }
+
+  /** Opens and recovers {@code config.dataDir()}, then starts the threads. */
+  public static StorageEngine open(final EngineConfig config) throws IOException {
+    Files.createDirectories(config.dataDir());
+    final FileChannel lockChannel =
+        FileChannel.open(
+            config.dataDir().resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    final FileLock lock;
+    try {
+      lock = lockChannel.tryLock();
+    } catch (final IOException e) {
+      lockChannel.close();
+      throw e;
+    }
+    if (lock == null) {
+      lockChannel.close();
+      throw new IOException("data directory " + config.dataDir() + " is in use by another engine");
+    }
+    try {
+      final Path shardDir = config.dataDir().resolve("shard-0");
+      final Recovery.Result r =
+          Recovery.recover(shardDir, config.segmentBytes(), config.indexIntervalBytes());
+      final StorageEngine e = new StorageEngine(config, shardDir, r, lockChannel, lock);
+      e.syncThread.start();
+      e.writerThread.start();
+      e.housekeeperThread.start();
+      return e;
+    } catch (final IOException | RuntimeException e) {
+      lock.release();
+      lockChannel.close();
+      throw e;
+    }
+  }
+
+  // ---- appends ------------------------------------------------------------------------------
+
+  @Override
+  public AppendStatus append(final AppendRequest r, final AppendListener listener) {
+    if (closed || failure.get() != null) {
+      return AppendStatus.STORAGE_FAILED;
+    }
+    final String topic = r.topic();
+    if (topic == null) {
+      return AppendStatus.UNKNOWN_TOPIC;
+    }
+    final TopicState t = state.topicsByName.get(topic);
+    if (t == null) {
+      return AppendStatus.UNKNOWN_TOPIC;
+    }
+    final int partition = r.partition();
+    if (partition < 0 || partition >= t.partitions.length) {
+      return AppendStatus.UNKNOWN_PARTITION;
+    }
+    if (t.closed) {
+      return AppendStatus.CLOSED;
+    }
+    final int count = r.recordCount();
+    final int maxBatch = config.maxBatchBytes();
+    long recordsLength = 0;
+    for (int i = 0; i < count; i++) {
+      final int vl = r.valueLength(i);
+      final int kl = r.keyLength(i);
+      if (vl < 0 || vl > maxBatch || kl > maxBatch) {
+        return AppendStatus.TOO_LARGE;
+      }
+      recordsLength += RecordCodec.encodedLength(i, 0, kl, vl);
+      if (recordsLength > maxBatch) {
+        return AppendStatus.TOO_LARGE;
+      }
+    }
+    final String pid = r.producerId();
+    final long epoch = r.producerEpoch();
+    final long seq = r.producerSeq();
+    int pidLen = 0;
+    if (pid != null) {
+      if (epoch < 0 || seq < 0) {
+        throw new IllegalArgumentException("producer id needs a non-negative epoch and seq");
+      }
+      pidLen = Utf8.length(pid);
+    }
+    final String ss = r.streamSeq();
+    final int ssLen = Utf8.length(ss);
+    if (pidLen > config.maxStringBytes() || ssLen > config.maxStringBytes()) {
+      return AppendStatus.TOO_LARGE;
+    }
+    final int listenerId = listenerId(listener);
+    final int length = IngressDescriptor.HEADER_LENGTH + pidLen + ssLen + (int) recordsLength;
+    final int index = ring.tryClaim(IngressDescriptor.MSG_APPEND, length);
+    if (index < 0) {
+      return AppendStatus.BACKPRESSURE;
+    }
+    final org.agrona.concurrent.AtomicBuffer b = ring.buffer();
+    try {
+      b.putLong(index + IngressDescriptor.CORRELATION_ID, r.correlationId());
+      b.putLong(index + IngressDescriptor.TIMESTAMP, r.timestampMs());
+      b.putLong(index + IngressDescriptor.PRODUCER_EPOCH, pid == null ? -1 : epoch);
+      b.putLong(index + IngressDescriptor.PRODUCER_SEQ, pid == null ? -1 : seq);
+      b.putInt(index + IngressDescriptor.TOPIC_ID, t.id);
+      b.putInt(index + IngressDescriptor.PARTITION, partition);
+      b.putInt(index + IngressDescriptor.LISTENER_ID, listenerId);
+      b.putInt(index + IngressDescriptor.RECORD_COUNT, count);
+      b.putInt(index + IngressDescriptor.RECORDS_LENGTH, (int) recordsLength);
+      b.putShort(index + IngressDescriptor.PRODUCER_ID_LENGTH, (short) pidLen);
+      b.putShort(index + IngressDescriptor.STREAM_SEQ_LENGTH, (short) ssLen);
+      b.putByte(index + IngressDescriptor.DURABILITY, (byte) r.durability().ordinal());
+      int at = index + IngressDescriptor.HEADER_LENGTH;
+      at += Utf8.put(b, at, pid);
+      at += Utf8.put(b, at, ss);
+      for (int i = 0; i < count; i++) {
+        at +=
+            RecordCodec.encode(
+                b,
+                at,
+                i,
+                0,
+                r.buffer(i),
+                r.keyOffset(i),
+                r.keyLength(i),
+                r.valueOffset(i),
+                r.valueLength(i));
+      }
+      ring.commit(index);
+    } catch (final RuntimeException e) {
+      ring.abort(index);
+      throw e;
+    }
+    admitted.increment();
+    return AppendStatus.ACCEPTED;
+  }
+
+  private int listenerId(final AppendListener listener) {
+    final Integer id = listenerIds.get(Objects.requireNonNull(listener, "listener"));
+    return id != null ? id : register(listener);
+  }
+
+  private synchronized int register(final AppendListener listener) {
+    final Integer existing = listenerIds.get(listener);
+    if (existing != null) {
+      return existing;
+    }
+    final int id = listenersById.length;
+    if (id >= MAX_LISTENERS) {
+      throw new IllegalStateException(
+          "more than "
+              + MAX_LISTENERS
+              + " append listeners: use one long-lived listener per thread");
+    }
+    final AppendListener[] next = Arrays.copyOf(listenersById, id + 1);
+    next[id] = listener;
+    listenersById = next;
+    listenerIds.put(listener, id);
+    return id;
+  }
+
+  AppendListener listener(final int id) {
+    return listenersById[id];
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  @Override
+  public ReadStatus read(
+      final String topic,
+      final int partition,
+      final long offset,
+      final int maxRecords,
+      final int maxBytes,
+      final RecordVisitor visitor) {
+    final TopicState t = topic == null ? null : state.topicsByName.get(topic);
+    if (t == null) {
+      return ReadStatus.UNKNOWN_TOPIC;
+    }
+    if (partition < 0 || partition >= t.partitions.length) {
+      return ReadStatus.UNKNOWN_PARTITION;
+    }
+    final PartitionState p = t.partitions[partition];
+    final long end = p.highWatermark;
+    final long start = p.startOffset;
+    if (offset < start) {
+      return ReadStatus.OFFSET_GONE;
+    }
+    if (offset > end) {
+      return ReadStatus.OFFSET_OUT_OF_RANGE;
+    }
+    if (offset == end || maxRecords <= 0) {
+      return ReadStatus.OK;
+    }
+    final int idx = p.index.floorByOffset(offset);
+    if (idx < 0) {
+      return ReadStatus.OK;
+    }
+    try {
+      return scan(
+              t.id,
+              partition,
+              p.index.positionAt(idx),
+              offset,
+              end,
+              maxRecords,
+              maxBytes,
+              -1,
+              visitor)
+          ? ReadStatus.OK
+          : ReadStatus.OFFSET_GONE;
+    } catch (final IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Visits the partition's records from {@code position}: offsets in {@code [offset, end)} and, if
+   * {@code minTimestamp >= 0}, stops at the first record with a timestamp at or after it.
+   *
+   * @return false if the segment holding {@code position} was deleted (retention)
+   */
+  private boolean scan(
+      final int topicId,
+      final int partition,
+      final long fromPosition,
+      final long offset,
+      final long end,
+      final int maxRecords,
+      final int maxBytes,
+      final long minTimestamp,
+      final RecordVisitor visitor)
+      throws IOException {
+    final long limit = log.durablePosition.get();
+    final RecordCodec.Cursor cursor = cursors.get();
+    long pos = fromPosition;
+    int n = 0;
+    long bytes = 0;
+    while (pos < limit) {
+      final Segment s = log.segmentFor(pos);
+      if (s == null) {
+        return n > 0 || pos >= log.table().firstNumber * log.segmentBytes;
+      }
+      final UnsafeBuffer buf = s.readBuffer();
+      final int o = (int) (pos - s.basePosition());
+      if (o + BatchDescriptor.HEADER_LENGTH > s.lengthBytes() || BatchDescriptor.isEnd(buf, o)) {
+        pos = s.endPosition();
+        continue;
+      }
+      final int length = BatchDescriptor.length(buf, o);
+      if (length < BatchDescriptor.HEADER_LENGTH || o + length > s.lengthBytes()) {
+        return true;
+      }
+      if (BatchDescriptor.type(buf, o) == BatchDescriptor.TYPE_DATA
+          && BatchDescriptor.topicId(buf, o) == topicId
+          && BatchDescriptor.partition(buf, o) == partition) {
+        final long base = BatchDescriptor.baseOffset(buf, o);
+        final int count = BatchDescriptor.recordCount(buf, o);
+        if (base >= end) {
+          return true;
+        }
+        if (base + count > offset
+            && (minTimestamp < 0 || BatchDescriptor.maxTimestamp(buf, o) >= minTimestamp)) {
+          cursor.wrapBatch(buf, o);
+          while (cursor.next()) {
+            final long r = cursor.offset;
+            if (r < offset) {
+              continue;
+            }
+            if (r >= end) {
+              return true;
+            }
+            if (minTimestamp >= 0 && cursor.timestamp < minTimestamp) {
+              continue;
+            }
+            final int size = Math.max(cursor.keyLength, 0) + cursor.valueLength;
+            if (n > 0 && bytes + size > maxBytes) {
+              return true;
+            }
+            n++;
+            bytes += size;
+            final boolean more =
+                visitor.onRecord(
+                    r,
+                    cursor.timestamp,
+                    buf,
+                    cursor.keyOffset,
+                    cursor.keyLength,
+                    cursor.valueOffset,
+                    cursor.valueLength);
+            if (!more || n >= maxRecords) {
+              return true;
+            }
+          }
+        }
+        if (base + count >= end) {
+          return true;
+        }
+      }
+      pos += BatchDescriptor.alignedLength(length);
+    }
+    return true;
+  }
+
+  @Override
+  public long offsetForTimestamp(final String topic, final int partition, final long timestampMs) {
+    final TopicState t = topic == null ? null : state.topicsByName.get(topic);
+    if (t == null || partition < 0 || partition >= t.partitions.length) {
+      return -1;
+    }
+    final PartitionState p = t.partitions[partition];
+    final long end = p.highWatermark;
+    final long start = p.startOffset;
+    if (start >= end) {
+      return -1;
+    }
+    final int i = p.index.ceilingByTimestamp(timestampMs);
+    final int from = Math.max(0, i - 1);
+    if (from >= p.index.count()) {
+      return -1;
+    }
+    final long[] found = {-1};
+    try {
+      scan(
+          t.id,
+          partition,
+          p.index.positionAt(from),
+          Math.max(start, p.index.offsetAt(from)),
+          end,
+          1,
+          Integer.MAX_VALUE,
+          Math.max(0, timestampMs),
+          (offset, ts, b, ko, kl, vo, vl) -> {
+            found[0] = offset;
+            return false;
+          });
+    } catch (final IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return found[0];
+  }
+
+  // ---- topics and offsets -------------------------------------------------------------------
+
+  private void submit(final ControlCommand c) {
+    if (closed || failure.get() != null) {
+      if (c.listener != null) {
+        c.listener.onComplete(TopicStatus.STORAGE_FAILED, null);
+      }
+      return;
+    }
+    if (controlsQueued.incrementAndGet() > MAX_PENDING_CONTROLS) {
+      controlsQueued.decrementAndGet();
+      if (c.listener != null) {
+        c.listener.onComplete(TopicStatus.BACKPRESSURE, null);
+      }
+      return;
+    }
+    controls.add(c);
+  }
+
+  ControlCommand pollControl() {
+    final ControlCommand c = controls.poll();
+    if (c != null) {
+      controlsQueued.decrementAndGet();
+    }
+    return c;
+  }
+
+  @Override
+  public void createTopic(
+      final String name,
+      final TopicConfig config,
+      final Durability durability,
+      final TopicListener listener) {
+    Objects.requireNonNull(name, "name");
+    if (config.partitions() < 1 || config.partitions() > MAX_PARTITIONS) {
+      throw new IllegalArgumentException("partitions must be in [1, " + MAX_PARTITIONS + "]");
+    }
+    submit(
+        new ControlCommand(
+            ControlCommand.Op.CREATE, name, config, null, null, -1, 0, durability, listener, null));
+  }
+
+  @Override
+  public void updateTopicAttributes(
+      final String name,
+      final Map<String, String> attributes,
+      final Durability durability,
+      final TopicListener listener) {
+    submit(
+        new ControlCommand(
+            ControlCommand.Op.UPDATE_ATTRIBUTES,
+            Objects.requireNonNull(name, "name"),
+            null,
+            Map.copyOf(attributes),
+            null,
+            -1,
+            0,
+            durability,
+            listener,
+            null));
+  }
+
+  @Override
+  public void deleteTopic(
+      final String name, final Durability durability, final TopicListener listener) {
+    submit(
+        new ControlCommand(
+            ControlCommand.Op.DELETE,
+            Objects.requireNonNull(name, "name"),
+            null,
+            null,
+            null,
+            -1,
+            0,
+            durability,
+            listener,
+            null));
+  }
+
+  @Override
+  public TopicDescription describeTopic(final String name) {
+    final TopicState t = name == null ? null : state.topicsByName.get(name);
+    return t == null ? null : t.describe();
+  }
+
+  @Override
+  public List<TopicDescription> listTopics() {
+    final TreeMap<String, TopicDescription> sorted = new TreeMap<>();
+    for (final TopicState t : state.topicsByName.values()) {
+      sorted.put(t.name, t.describe());
+    }
+    return List.copyOf(new ArrayList<>(sorted.values()));
+  }
+
+  @Override
+  public void commitOffset(
+      final String group,
+      final String topic,
+      final int partition,
+      final long offset,
+      final Durability durability,
+      final TopicListener listener) {
+    submit(
+        new ControlCommand(
+            ControlCommand.Op.COMMIT_OFFSET,
+            Objects.requireNonNull(topic, "topic"),
+            null,
+            null,
+            Objects.requireNonNull(group, "group"),
+            partition,
+            offset,
+            durability,
+            listener,
+            null));
+  }
+
+  @Override
+  public Map<Integer, Long> committedOffsets(final String group, final String topic) {
+    final Map<Integer, Long> m = state.groupOffsets.get(ShardState.groupKey(group, topic));
+    return m == null ? Map.of() : Map.copyOf(new TreeMap<>(m));
+  }
+
+  @Override
+  public void addPartitionObserver(final PartitionObserver observer) {
+    synchronized (this) {
+      final PartitionObserver[] next = Arrays.copyOf(observers, observers.length + 1);
+      next[observers.length] = Objects.requireNonNull(observer);
+      observers = next;
+    }
+  }
+
+  // ---- health and metrics -------------------------------------------------------------------
+
+  @Override
+  public boolean isHealthy() {
+    return failure.get() == null;
+  }
+
+  @Override
+  public String failureReason() {
+    return failure.get();
+  }
+
+  /** The last disk problem that refused appends without failing the node (disk full), or null. */
+  public String diskProblem() {
+    return diskProblem;
+  }
+
+  /** Marks storage failed (fsyncgate): no acknowledgement after this. First reason wins. */
+  void fail(final String reason) {
+    if (failure.compareAndSet(null, reason)) {
+      LOG.error("storage failed, the node stops acknowledging writes: {}", reason);
+    }
+  }
+
+  void reportDiskProblem(final String problem) {
+    if (!problem.equals(diskProblem)) {
+      LOG.error("append refused: {}", problem);
+    }
+    diskProblem = problem;
+  }
+
+  @Override
+  public EngineMetrics metrics() {
+    return metrics;
+  }
+
+  private final class Metrics implements EngineMetrics {
+    @Override
+    public long appendedRecords() {
+      return appendedRecords;
+    }
+
+    @Override
+    public long appendedBytes() {
+      return appendedBytes;
+    }
+
+    @Override
+    public long flushes() {
+      return sync.flushes;
+    }
+
+    @Override
+    public long flushedRecords() {
+      return sync.flushedRecords;
+    }
+
+    @Override
+    public long ingressDepth() {
+      return Math.max(0, admitted.sum() - appendedRecordsDrained());
+    }
+  }
+
+  /** Writer thread writes: ingress messages taken off the ring. */
+  volatile long drained;
+
+  private long appendedRecordsDrained() {
+    return drained;
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /** The log position up to which everything is flushed. */
+  public long durablePosition() {
+    return log.durablePosition.get();
+  }
+
+  /** The log position after the last written batch. */
+  public long appendPosition() {
+    return log.appendPosition.get();
+  }
+
+  /** Where recovery started and ended, and whether it truncated a torn tail. */
+  public String recoverySummary() {
+    return "tail "
+        + recovery.tailStart()
+        + ".."
+        + recovery.end()
+        + (recovery.fromCheckpoint() ? " from checkpoint" : " from log start")
+        + (recovery.tornTail() ? ", torn tail truncated" : "");
+  }
+
+  /** Bytes recovery replayed on open (the tail after the checkpoint). */
+  public long recoveredTailBytes() {
+    return recovery.scannedBytes();
+  }
+
+  /** True if recovery started from a checkpoint. */
+  public boolean recoveredFromCheckpoint() {
+    return recovery.fromCheckpoint();
+  }
+
+  /** Waits until the writer has taken a consistent snapshot; for tests and tools. */
+  byte[] snapshotNow(final long timeoutMs)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    final CompletableFuture<Object> f = new CompletableFuture<>();
+    controls.add(
+        new ControlCommand(
+            ControlCommand.Op.SNAPSHOT, null, null, null, null, -1, 0, null, null, f));
+    return (byte[]) f.get(timeoutMs, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    writerThread.stop(15_000);
+    syncThread.stop(15_000);
+    housekeeperThread.stop(15_000);
+    if (failure.get() == null) {
+      try {
+        final long end = log.appendPosition.get();
+        if (log.durablePosition.get() >= end) {
+          Checkpoints.write(shardDir, state.snapshot(end, log.segmentBytes));
+          housekeeper.writeMark(end);
+        }
+      } catch (final IOException | RuntimeException e) {
+        LOG.warn("final checkpoint not written: {}", e.toString());
+      }
+    }
+    housekeeper.closeMark();
+    log.closeAll();
+    try {
+      lock.release();
+      lockChannel.close();
+    } catch (final IOException ignored) {
+      // closing
+    }
+  }
+}

@@ -1,0 +1,2 @@
+/** The engine implementation: writer, sync and housekeeping agents, shard state and recovery. */
+package io.stele.engine.internal;

@@ -1,0 +1,246 @@
+package io.stele.engine.log;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * One preallocated, fixed-size segment file of a shard log. A segment covers log positions {@code
+ * [basePosition, basePosition + lengthBytes)}; its file is named by its base position zero-padded
+ * to 20 digits so that {@code ls} order is log order:
+ *
+ * <ul>
+ *   <li>{@code 00000000000067108864.tmp}: being preallocated; deleted on recovery;
+ *   <li>{@code 00000000000067108864.open}: preallocated (all zeros) or being appended to;
+ *   <li>{@code 00000000000067108864.log}: sealed: complete and forced; never written again.
+ * </ul>
+ *
+ * Written only by the shard's writer thread with positional writes; forced by the sync thread; read
+ * by any thread through a read-only map.
+ */
+public final class Segment {
+  public static final String OPEN_SUFFIX = ".open";
+  public static final String SEALED_SUFFIX = ".log";
+  public static final String TMP_SUFFIX = ".tmp";
+  private static final int ZERO_CHUNK = 1 << 20;
+
+  private final Path dir;
+  private final long basePosition;
+  private final int lengthBytes;
+  private final FileChannel channel;
+  private volatile boolean sealed;
+  private volatile Path path;
+  private volatile UnsafeBuffer readBuffer;
+  private volatile ByteBuffer readView;
+
+  private Segment(
+      final Path dir,
+      final Path path,
+      final long basePosition,
+      final int lengthBytes,
+      final FileChannel channel,
+      final boolean sealed) {
+    this.dir = dir;
+    this.path = path;
+    this.basePosition = basePosition;
+    this.lengthBytes = lengthBytes;
+    this.channel = channel;
+    this.sealed = sealed;
+  }
+
+  public static String fileName(final long basePosition, final String suffix) {
+    return String.format("%020d%s", basePosition, suffix);
+  }
+
+  /**
+   * Creates a segment: writes {@code lengthBytes} of real zero bytes to a temporary file, forces
+   * it, renames it to its open name and forces the directory, so the file and its blocks exist
+   * before any acknowledged data depends on them.
+   */
+  public static Segment create(final Path dir, final long basePosition, final int lengthBytes)
+      throws IOException {
+    final Path tmp = dir.resolve(fileName(basePosition, TMP_SUFFIX));
+    final Path open = dir.resolve(fileName(basePosition, OPEN_SUFFIX));
+    Files.deleteIfExists(tmp);
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.READ)) {
+      final ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(ZERO_CHUNK, lengthBytes));
+      long written = 0;
+      while (written < lengthBytes) {
+        zeros.clear().limit((int) Math.min(zeros.capacity(), lengthBytes - written));
+        while (zeros.hasRemaining()) {
+          written += ch.write(zeros, written);
+        }
+      }
+      ch.force(true);
+    } catch (final IOException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    move(tmp, open);
+    syncDirectory(dir);
+    return new Segment(dir, open, basePosition, lengthBytes, openChannel(open), false /* sealed */);
+  }
+
+  /** Opens an existing open or sealed segment file. */
+  public static Segment open(final Path dir, final Path file, final long basePosition)
+      throws IOException {
+    final long size = Files.size(file);
+    if (size > Integer.MAX_VALUE) {
+      throw new IOException("segment larger than 2 GiB: " + file);
+    }
+    return new Segment(
+        dir,
+        file,
+        basePosition,
+        (int) size,
+        openChannel(file),
+        file.getFileName().toString().endsWith(SEALED_SUFFIX));
+  }
+
+  private static FileChannel openChannel(final Path file) throws IOException {
+    return FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+  }
+
+  private static void move(final Path from, final Path to) throws IOException {
+    try {
+      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+    } catch (final AtomicMoveNotSupportedException e) {
+      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  /** fsync of a directory, so entries created or renamed in it survive a power cut. */
+  public static void syncDirectory(final Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  public long basePosition() {
+    return basePosition;
+  }
+
+  public long endPosition() {
+    return basePosition + lengthBytes;
+  }
+
+  public int lengthBytes() {
+    return lengthBytes;
+  }
+
+  public boolean isSealed() {
+    return sealed;
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  public FileChannel channel() {
+    return channel;
+  }
+
+  /** One positional write of {@code src}'s remaining bytes at segment offset {@code offset}. */
+  public void write(final ByteBuffer src, final int offset) throws IOException {
+    long at = offset;
+    while (src.hasRemaining()) {
+      at += channel.write(src, at);
+    }
+  }
+
+  /** Forces written data (fdatasync). */
+  public void force() throws IOException {
+    channel.force(false);
+  }
+
+  /** Writes zeros over {@code [from, to)} (segment offsets). */
+  public void zero(final int from, final int to) throws IOException {
+    final ByteBuffer zeros =
+        ByteBuffer.allocateDirect(Math.min(ZERO_CHUNK, Math.max(to - from, 1)));
+    long at = from;
+    while (at < to) {
+      zeros.clear().limit((int) Math.min(zeros.capacity(), to - at));
+      while (zeros.hasRemaining()) {
+        at += channel.write(zeros, at);
+      }
+    }
+  }
+
+  /** Forces the data, renames to the sealed name and forces the directory. */
+  public void seal() throws IOException {
+    if (sealed) {
+      return;
+    }
+    channel.force(false);
+    final Path to = dir.resolve(fileName(basePosition, SEALED_SUFFIX));
+    move(path, to);
+    syncDirectory(dir);
+    path = to;
+    sealed = true;
+  }
+
+  /** Renames a sealed segment back to open (used when truncation reaches into it). */
+  public void unseal() throws IOException {
+    if (!sealed) {
+      return;
+    }
+    final Path to = dir.resolve(fileName(basePosition, OPEN_SUFFIX));
+    move(path, to);
+    syncDirectory(dir);
+    path = to;
+    sealed = false;
+  }
+
+  /** A read-only map of the whole file (mapped once, on first use). */
+  public UnsafeBuffer readBuffer() throws IOException {
+    UnsafeBuffer b = readBuffer;
+    if (b == null) {
+      synchronized (this) {
+        b = readBuffer;
+        if (b == null) {
+          final MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, lengthBytes);
+          readView = map;
+          b = new UnsafeBuffer(map);
+          readBuffer = b;
+        }
+      }
+    }
+    return b;
+  }
+
+  /**
+   * A ByteBuffer over the read map, for CRC computation; callers must not share it between threads
+   * without duplicating it.
+   */
+  public ByteBuffer newReadView() throws IOException {
+    readBuffer();
+    return readView.duplicate();
+  }
+
+  /** Closes the channel and deletes the file. The read map stays valid until collected. */
+  public void delete() throws IOException {
+    channel.close();
+    Files.deleteIfExists(path);
+  }
+
+  public void close() throws IOException {
+    channel.close();
+  }
+
+  @Override
+  public String toString() {
+    return path.toString();
+  }
+}
