@@ -1,11 +1,16 @@
 package io.stele.net.streams;
 
 import io.stele.engine.Engine;
+import io.stele.engine.EngineConfig;
+import io.stele.engine.Engines;
 import io.stele.net.HttpServer;
 import io.stele.net.HttpServerConfig;
 import io.stele.net.Route;
 import io.stele.net.TailWaiters;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -45,10 +50,19 @@ public final class StreamsLauncher implements AutoCloseable {
     engine.close();
   }
 
+  /** A real engine on {@code dir} (4 MiB segments, single node). */
+  static Engine openEngine(final Path dir) throws IOException {
+    return Engines.open(
+        EngineConfig.builder(dir).segmentBytes(4 << 20).quorumIsLocal(true).build());
+  }
+
+  /** Arguments: port (0 for any), data directory (default: a new temporary one). */
   public static void main(final String[] args) throws Exception {
     final int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
+    final Path dir =
+        args.length > 1 ? Path.of(args[1]) : Files.createTempDirectory("stele-streams");
     final StreamsLauncher launcher =
-        new StreamsLauncher(new InMemoryEngine(), port, StreamsConfig.defaults());
+        new StreamsLauncher(openEngine(dir), port, StreamsConfig.defaults());
     System.out.println("listening on " + launcher.port());
     new CountDownLatch(1).await();
   }
