@@ -82,20 +82,17 @@ final class SseSession {
       finish();
       return;
     }
-    final long end = StreamsHandler.endOffset(d);
+    final long end = StreamsHandler.logicalEnd(state, d);
     final StreamsHandler.LoopScratch sc = owner.scratch();
     final ByteBuf data = ex.alloc().buffer(256);
     if (state.json) {
       data.writeByte('[');
     }
     final ReadCollector c = sc.collector;
-    c.reset(data, state.json, pos, Long.MAX_VALUE);
+    c.reset(data, state.json, pos, owner.config().maxReadBytes());
     final ReadStatus status;
     try {
-      status =
-          owner
-              .engine()
-              .read(state.topic, 0, pos, Integer.MAX_VALUE, owner.config().maxReadBytes(), c);
+      status = owner.readLogical(state, pos, Long.MAX_VALUE, c, true);
     } finally {
       c.clear();
     }
@@ -151,7 +148,7 @@ final class SseSession {
             .await(
                 state.topic,
                 0,
-                pos,
+                pos - state.base,
                 ex.executor(),
                 remaining,
                 timedOut -> {

@@ -22,6 +22,7 @@ final class StreamHeaders {
       AsciiString.cached("Stream-SSE-Data-Encoding");
   static final AsciiString STREAM_FORKED_FROM = AsciiString.cached("Stream-Forked-From");
   static final AsciiString STREAM_FORK_OFFSET = AsciiString.cached("Stream-Fork-Offset");
+  static final AsciiString STREAM_FORK_SUB_OFFSET = AsciiString.cached("Stream-Fork-Sub-Offset");
   static final AsciiString PRODUCER_ID = AsciiString.cached("Producer-Id");
   static final AsciiString PRODUCER_EPOCH = AsciiString.cached("Producer-Epoch");
   static final AsciiString PRODUCER_SEQ = AsciiString.cached("Producer-Seq");
@@ -33,7 +34,7 @@ final class StreamHeaders {
   /** Request headers a browser may send cross-origin (preflight answer). */
   static final String ALLOWED_HEADERS =
       "Content-Type, If-None-Match, Stream-Seq, Stream-TTL, Stream-Expires-At, Stream-Closed,"
-          + " Stream-Forked-From, Stream-Fork-Offset, Producer-Id, Producer-Epoch, Producer-Seq,"
+          + " Stream-Forked-From, Stream-Fork-Offset, Stream-Fork-Sub-Offset, Producer-Id, Producer-Epoch, Producer-Seq,"
           + " Authorization";
 
   /** Response headers a browser script may read. */

@@ -25,14 +25,46 @@ final class StreamState {
   static final String ATTR_EXPIRES_AT = "ds.expires-at-ms";
   static final String ATTR_ID = "ds.id";
 
+  /** Fork: the topic of the source stream. */
+  static final String ATTR_FORK_SOURCE = "ds.fork-source";
+
+  /** Fork: the id of the source's incarnation. */
+  static final String ATTR_FORK_SOURCE_ID = "ds.fork-source-id";
+
+  /** Fork: the offset asked for (logical, in the source). */
+  static final String ATTR_FORK_OFFSET = "ds.fork-offset";
+
+  /** Fork: the sub-offset asked for (bytes or JSON messages past the offset). */
+  static final String ATTR_FORK_SUB = "ds.fork-sub";
+
+  /** Fork: how many logical offsets are inherited from the source ({@link #base}). */
+  static final String ATTR_FORK_BASE = "ds.fork-base";
+
+  /** Soft-deleted: deleted while forks still read from it (410 until they are gone). */
+  static final String ATTR_DELETED = "ds.deleted";
+
   final String topic;
-  final String streamPath;
   final String contentType;
   final boolean json;
   final boolean base64Sse;
   final long ttlSeconds;
   final long expiresAtMs;
   final String id;
+
+  /**
+   * Logical offsets below this are inherited from {@link #sourceTopic} (a fork); this topic's
+   * engine offset 0 is logical offset {@code base}. 0 for a stream that is not a fork.
+   */
+  final long base;
+
+  /** The source stream's topic for a fork, else null. */
+  final String sourceTopic;
+
+  /** The configuration, as stored (soft deletion rewrites it with one more attribute). */
+  final Map<String, String> attributes;
+
+  /** Deleted while forks depend on it: answers 410, keeps its data for the forks. */
+  volatile boolean softDeleted;
 
   /** Last read or write (ms since the epoch), for the TTL sliding window. */
   volatile long lastAccessMs;
@@ -52,13 +84,8 @@ final class StreamState {
   /** Producer id to {epoch, last accepted seq}, learnt from completions. */
   final Map<String, long[]> producers = new ConcurrentHashMap<>();
 
-  StreamState(
-      final String topic,
-      final String streamPath,
-      final Map<String, String> attributes,
-      final long nowMs) {
+  StreamState(final String topic, final Map<String, String> attributes, final long nowMs) {
     this.topic = topic;
-    this.streamPath = streamPath;
     this.contentType = attributes.getOrDefault(ATTR_CONTENT_TYPE, "application/octet-stream");
     final String essence = essence(contentType);
     this.json = "application/json".equals(essence);
@@ -66,6 +93,10 @@ final class StreamState {
     this.ttlSeconds = parseLong(attributes.get(ATTR_TTL));
     this.expiresAtMs = parseLong(attributes.get(ATTR_EXPIRES_AT));
     this.id = attributes.getOrDefault(ATTR_ID, "0");
+    this.sourceTopic = attributes.get(ATTR_FORK_SOURCE);
+    this.base = sourceTopic == null ? 0 : Math.max(0, parseLong(attributes.get(ATTR_FORK_BASE)));
+    this.attributes = Map.copyOf(attributes);
+    this.softDeleted = "true".equals(attributes.get(ATTR_DELETED));
     this.lastAccessMs = nowMs;
   }
 

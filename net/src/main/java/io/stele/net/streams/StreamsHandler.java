@@ -183,11 +183,56 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       return null;
     }
     final StreamState s = stateOf(d, nowMs);
-    if (s.isExpired(nowMs)) {
+    if (!s.softDeleted && s.isExpired(nowMs)) {
       expire(s);
       return null;
     }
     return s;
+  }
+
+  /** The state of a fork's source, whatever its condition (forks read soft-deleted sources). */
+  private StreamState sourceOf(final StreamState s) {
+    if (s.sourceTopic == null) {
+      return null;
+    }
+    final TopicDescription d = engine.describeTopic(s.sourceTopic);
+    return d == null ? null : stateOf(d, System.currentTimeMillis());
+  }
+
+  /** The logical end (tail offset) of a stream whose own topic is described by {@code d}. */
+  static long logicalEnd(final StreamState s, final TopicDescription d) {
+    return s.base + endOffset(d);
+  }
+
+  /**
+   * Reads the records of {@code s} at logical offsets {@code [pos, limit)} into {@code c}, through
+   * the fork chain: offsets below {@link StreamState#base} come from the source, recursively. Stops
+   * early when the collector's byte budget is spent.
+   */
+  ReadStatus readLogical(
+      final StreamState s,
+      final long pos,
+      final long limit,
+      final ReadCollector c,
+      final boolean own) {
+    long at = pos;
+    if (at < s.base) {
+      final StreamState src = sourceOf(s);
+      if (src == null) {
+        return ReadStatus.UNKNOWN_TOPIC;
+      }
+      final long upTo = Math.min(limit, s.base);
+      final ReadStatus st = readLogical(src, at, upTo, c, false);
+      if (st != ReadStatus.OK || c.next < upTo || c.full()) {
+        return st;
+      }
+      at = s.base;
+    }
+    if (at >= limit || c.full()) {
+      return ReadStatus.OK;
+    }
+    c.segment(s.base, limit, own);
+    return engine.read(s.topic, 0, at - s.base, Integer.MAX_VALUE, Math.max(1, c.remaining()), c);
   }
 
   private StreamState stateOf(final TopicDescription d, final long nowMs) {
@@ -196,7 +241,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     if (cached != null && cached.id.equals(id)) {
       return cached;
     }
-    final StreamState fresh = new StreamState(d.name(), "", d.config().attributes(), nowMs);
+    final StreamState fresh = new StreamState(d.name(), d.config().attributes(), nowMs);
     final TopicDescription.PartitionState p = d.partitions().get(0);
     if (p.endOffset() > p.startOffset()) {
       final long[] marker = {-1};
@@ -212,7 +257,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
             }
             return false;
           });
-      fresh.closedEnd = marker[0];
+      fresh.closedEnd = marker[0] < 0 ? -1 : fresh.base + marker[0];
     }
     final StreamState raced =
         states.compute(d.name(), (k, old) -> old != null && old.id.equals(id) ? old : fresh);
@@ -224,20 +269,118 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       return;
     }
     s.expiring = true;
+    retire(s, null);
+  }
+
+  /** Whether any fork reads from this incarnation of {@code s}. */
+  private boolean hasForks(final StreamState s) {
+    for (final TopicDescription t : engine.listTopics()) {
+      final Map<String, String> a = t.config().attributes();
+      if (s.topic.equals(a.get(StreamState.ATTR_FORK_SOURCE))
+          && s.id.equals(a.get(StreamState.ATTR_FORK_SOURCE_ID))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Deletes a stream (DELETE or expiry): soft-deletes it while forks read from it (it then answers
+   * 410 and keeps its data), else deletes its topic and collects its source if that was only kept
+   * for forks. Answers {@code ex} if given.
+   */
+  private void retire(final StreamState s, final Exchange ex) {
+    if (hasForks(s)) {
+      final Map<String, String> attrs = new HashMap<>(s.attributes);
+      attrs.put(StreamState.ATTR_DELETED, "true");
+      engine.updateTopicAttributes(
+          s.topic,
+          attrs,
+          durability,
+          (status, desc) -> {
+            if (status == TopicStatus.OK) {
+              s.softDeleted = true;
+              waiters.forget(s.topic);
+            }
+            if (ex != null) {
+              answerDeleted(ex, status);
+            }
+          });
+      return;
+    }
     engine.deleteTopic(
         s.topic,
         durability,
         (status, desc) -> {
-          states.remove(s.topic, s);
-          waiters.forget(s.topic);
+          if (status == TopicStatus.OK) {
+            states.remove(s.topic, s);
+            waiters.forget(s.topic);
+          }
+          if (ex != null) {
+            answerDeleted(ex, status);
+          }
+          if (status == TopicStatus.OK) {
+            collect(s.sourceTopic);
+          }
         });
+  }
+
+  /** Deletes a soft-deleted source once no fork reads from it, then its own source. */
+  private void collect(final String sourceTopic) {
+    if (sourceTopic == null) {
+      return;
+    }
+    final TopicDescription d = engine.describeTopic(sourceTopic);
+    if (d == null) {
+      return;
+    }
+    final StreamState src = stateOf(d, System.currentTimeMillis());
+    if (src.softDeleted && !hasForks(src)) {
+      engine.deleteTopic(
+          src.topic,
+          durability,
+          (status, desc) -> {
+            if (status == TopicStatus.OK) {
+              states.remove(src.topic, src);
+              waiters.forget(src.topic);
+              collect(src.sourceTopic);
+            }
+          });
+    }
+  }
+
+  private static void answerDeleted(final Exchange ex, final TopicStatus status) {
+    if (status == TopicStatus.OK) {
+      final FullHttpResponse r =
+          ex.newResponse(HttpResponseStatus.NO_CONTENT, Unpooled.EMPTY_BUFFER);
+      StreamHeaders.decorate(r.headers());
+      ex.respond(r);
+    } else if (status == TopicStatus.NOT_FOUND) {
+      respondNotFound(ex);
+    } else if (status == TopicStatus.BACKPRESSURE) {
+      respondBusy(ex);
+    } else {
+      respondProblem(
+          ex,
+          HttpResponseStatus.SERVICE_UNAVAILABLE,
+          "storage-failed",
+          "the node cannot delete streams: " + status);
+    }
+  }
+
+  static void respondGone(final Exchange ex) {
+    respondProblem(
+        ex,
+        HttpResponseStatus.GONE,
+        "stream-deleted",
+        "the stream was deleted; forks of it still read its data");
   }
 
   /** Deletes expired streams in the background (they already answer 404 when touched). */
   private void sweep() {
     final long now = System.currentTimeMillis();
     for (final StreamState s : states.values()) {
-      if (!s.expiring && s.isExpired(now)) {
+      if (!s.expiring && !s.softDeleted && s.isExpired(now)) {
         expire(s);
       }
     }
@@ -294,7 +437,142 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     final boolean closed = isTrue(h.get(StreamHeaders.STREAM_CLOSED));
     final ByteBuf body = req.content();
     final LoopScratch sc = scratch.get();
-    final boolean json = "application/json".equals(StreamState.essence(contentType));
+    final Map<String, String> wanted = new HashMap<>();
+    String effectiveType = contentType;
+    byte[] prefix = null;
+    final String forkedFrom = h.get(StreamHeaders.STREAM_FORKED_FROM);
+    final String forkOffsetHeader = h.get(StreamHeaders.STREAM_FORK_OFFSET);
+    final String subHeader = h.get(StreamHeaders.STREAM_FORK_SUB_OFFSET);
+    if (forkedFrom == null) {
+      if (forkOffsetHeader != null || subHeader != null) {
+        respondProblem(
+            ex,
+            HttpResponseStatus.BAD_REQUEST,
+            "fork-without-source",
+            "Stream-Fork-Offset and Stream-Fork-Sub-Offset need Stream-Forked-From");
+        return;
+      }
+    } else {
+      // A fork: inherits the source's messages below the fork offset (see StreamState.base).
+      final String sourceTopic;
+      try {
+        sourceTopic = StreamNames.topicOf(StreamNames.streamPathOfReference(forkedFrom));
+      } catch (final StreamNames.BadPathException e) {
+        respondProblem(ex, HttpResponseStatus.BAD_REQUEST, "bad-fork-source", e.getMessage());
+        return;
+      }
+      final TopicDescription sd = engine.describeTopic(sourceTopic);
+      final StreamState src = resolve(sourceTopic, sd, System.currentTimeMillis());
+      if (src == null) {
+        respondProblem(
+            ex, HttpResponseStatus.NOT_FOUND, "no-fork-source", "no stream at Stream-Forked-From");
+        return;
+      }
+      if (src.softDeleted) {
+        respondProblem(
+            ex,
+            HttpResponseStatus.CONFLICT,
+            "fork-source-deleted",
+            "the source stream was deleted; it cannot be forked");
+        return;
+      }
+      if (ctHeader == null || ctHeader.isBlank()) {
+        effectiveType = src.contentType;
+      } else if (!StreamState.essence(contentType).equals(StreamState.essence(src.contentType))) {
+        respondProblem(
+            ex,
+            HttpResponseStatus.CONFLICT,
+            "fork-content-type-mismatch",
+            "a fork keeps its source's content type (" + src.contentType + ")");
+        return;
+      }
+      final long srcEnd = logicalEnd(src, sd);
+      long offset = srcEnd;
+      if (forkOffsetHeader != null) {
+        final long parsed = StreamOffsets.parse(forkOffsetHeader.trim());
+        if (parsed == StreamOffsets.INVALID) {
+          respondProblem(
+              ex,
+              HttpResponseStatus.BAD_REQUEST,
+              "bad-fork-offset",
+              "Stream-Fork-Offset must be an offset of the source stream");
+          return;
+        }
+        offset = parsed == StreamOffsets.START ? 0 : parsed == StreamOffsets.NOW ? srcEnd : parsed;
+      }
+      if (offset > srcEnd) {
+        respondProblem(
+            ex,
+            HttpResponseStatus.BAD_REQUEST,
+            "fork-offset-beyond-tail",
+            "Stream-Fork-Offset is past the source's tail");
+        return;
+      }
+      long sub = 0;
+      if (subHeader != null) {
+        sub = parseNonNegative(subHeader.trim(), 15);
+        if (sub < 0) {
+          respondProblem(
+              ex,
+              HttpResponseStatus.BAD_REQUEST,
+              "bad-fork-sub-offset",
+              "Stream-Fork-Sub-Offset must be a non-negative integer");
+          return;
+        }
+        if (sub > 0 && forkOffsetHeader == null) {
+          respondProblem(
+              ex,
+              HttpResponseStatus.BAD_REQUEST,
+              "fork-sub-offset-without-offset",
+              "a positive Stream-Fork-Sub-Offset needs Stream-Fork-Offset");
+          return;
+        }
+      }
+      long base = offset;
+      if (sub > 0 && src.json) {
+        // JSON: the sub-offset counts messages, and every message is a record.
+        base = offset + sub;
+        if (base > srcEnd) {
+          respondProblem(
+              ex,
+              HttpResponseStatus.BAD_REQUEST,
+              "fork-sub-offset-beyond-tail",
+              "Stream-Fork-Sub-Offset is past the source's last message");
+          return;
+        }
+      } else if (sub > 0) {
+        // Bytes: the fork starts with a copy of the first sub bytes of the message at offset.
+        final ByteBuf one = ex.alloc().buffer(64);
+        try {
+          final ReadCollector c = sc.collector;
+          c.reset(one, false, offset, Integer.MAX_VALUE);
+          final ReadStatus st = readLogical(src, offset, offset + 1, c, false);
+          c.clear();
+          if (st != ReadStatus.OK || c.messages != 1 || sub > one.readableBytes()) {
+            respondProblem(
+                ex,
+                HttpResponseStatus.BAD_REQUEST,
+                "fork-sub-offset-beyond-message",
+                "Stream-Fork-Sub-Offset is past the end of the message at Stream-Fork-Offset");
+            return;
+          }
+          prefix = new byte[(int) sub];
+          one.getBytes(one.readerIndex(), prefix);
+        } finally {
+          one.release();
+        }
+      }
+      if (ttlSeconds < 0 && expiresAtMs < 0) {
+        ttlSeconds = src.ttlSeconds;
+        expiresAtMs = src.expiresAtMs;
+      }
+      wanted.put(StreamState.ATTR_FORK_SOURCE, src.topic);
+      wanted.put(StreamState.ATTR_FORK_SOURCE_ID, src.id);
+      wanted.put(StreamState.ATTR_FORK_OFFSET, Long.toString(offset));
+      wanted.put(StreamState.ATTR_FORK_SUB, Long.toString(sub));
+      wanted.put(StreamState.ATTR_FORK_BASE, Long.toString(base));
+    }
+    final boolean json = "application/json".equals(StreamState.essence(effectiveType));
     if (body.isReadable() && json) {
       if (!sc.json.scan(body, body.readerIndex(), body.writerIndex())) {
         respondProblem(ex, HttpResponseStatus.BAD_REQUEST, "invalid-json", sc.json.error());
@@ -305,19 +583,28 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
         return;
       }
     }
-    final Map<String, String> wanted = new HashMap<>();
-    wanted.put(StreamState.ATTR_CONTENT_TYPE, contentType);
+    wanted.put(StreamState.ATTR_CONTENT_TYPE, effectiveType);
     if (ttlSeconds >= 0) {
       wanted.put(StreamState.ATTR_TTL, Long.toString(ttlSeconds));
     }
     if (expiresAtMs >= 0) {
       wanted.put(StreamState.ATTR_EXPIRES_AT, Long.toString(expiresAtMs));
     }
+    final byte[] firstRecord = prefix;
     final long now = System.currentTimeMillis();
     final TopicDescription d = engine.describeTopic(topic);
     if (d != null) {
       final StreamState s = stateOf(d, now);
-      if (s.isExpired(now)) {
+      if (!s.softDeleted && s.isExpired(now)) {
+        if (hasForks(s)) {
+          expire(s);
+          respondProblem(
+              ex,
+              HttpResponseStatus.CONFLICT,
+              "stream-deleted",
+              "the stream expired but forks still read it; its path cannot be reused yet");
+          return;
+        }
         // An expired stream is gone: delete it, then create afresh.
         s.expiring = true;
         engine.deleteTopic(
@@ -326,21 +613,23 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
             (status, desc) -> {
               states.remove(topic, s);
               waiters.forget(topic);
-              ex.executor().execute(() -> createNew(ex, topic, wanted, closed));
+              collect(s.sourceTopic);
+              ex.executor().execute(() -> createNew(ex, topic, wanted, closed, firstRecord));
             });
         return;
       }
       answerExisting(ex, d, s, wanted);
       return;
     }
-    createNew(ex, topic, wanted, closed);
+    createNew(ex, topic, wanted, closed, firstRecord);
   }
 
   private void createNew(
       final Exchange ex,
       final String topic,
       final Map<String, String> wanted,
-      final boolean closed) {
+      final boolean closed,
+      final byte[] prefix) {
     final Map<String, String> attributes = new HashMap<>(wanted);
     attributes.put(StreamState.ATTR_ID, Long.toHexString(ThreadLocalRandom.current().nextLong()));
     engine.createTopic(
@@ -350,10 +639,9 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
         (status, desc) -> {
           switch (status) {
             case CREATED -> {
-              final StreamState s =
-                  new StreamState(topic, "", attributes, System.currentTimeMillis());
+              final StreamState s = new StreamState(topic, attributes, System.currentTimeMillis());
               states.put(topic, s);
-              ex.executor().execute(() -> afterCreate(ex, s, closed));
+              ex.executor().execute(() -> afterCreate(ex, s, closed, prefix));
             }
             case EXISTS, CONFLICT -> {
               final TopicDescription now = engine.describeTopic(topic);
@@ -384,11 +672,22 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       final TopicDescription d,
       final StreamState s,
       final Map<String, String> wanted) {
+    if (s.softDeleted) {
+      respondProblem(
+          ex,
+          HttpResponseStatus.CONFLICT,
+          "stream-deleted",
+          "the stream was deleted but forks still read it; its path cannot be reused yet");
+      return;
+    }
     final Map<String, String> have = d.config().attributes();
     final boolean same =
         sameAttr(have, wanted, StreamState.ATTR_CONTENT_TYPE)
             && sameAttr(have, wanted, StreamState.ATTR_TTL)
-            && sameAttr(have, wanted, StreamState.ATTR_EXPIRES_AT);
+            && sameAttr(have, wanted, StreamState.ATTR_EXPIRES_AT)
+            && sameAttr(have, wanted, StreamState.ATTR_FORK_SOURCE)
+            && sameAttr(have, wanted, StreamState.ATTR_FORK_OFFSET)
+            && sameAttr(have, wanted, StreamState.ATTR_FORK_SUB);
     if (!same) {
       respondProblem(
           ex,
@@ -400,7 +699,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       return;
     }
     final FullHttpResponse r = ex.newResponse(HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
-    metadataHeaders(r.headers(), s, endOffset(d));
+    metadataHeaders(r.headers(), s, logicalEnd(s, d));
     ex.respond(r);
   }
 
@@ -412,21 +711,26 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
   }
 
   /** After CREATED: write the initial body and close marker if any, then answer 201. */
-  private void afterCreate(final Exchange ex, final StreamState s, final boolean closed) {
+  private void afterCreate(
+      final Exchange ex, final StreamState s, final boolean closed, final byte[] prefix) {
     final ByteBuf body = ex.request().content();
     final boolean hasBody = body.isReadable();
     final LoopScratch sc = scratch.get();
     if (hasBody && s.json) {
       sc.json.scan(body, body.readerIndex(), body.writerIndex()); // validated before create
     }
-    final boolean writes = closed || (hasBody && (!s.json || sc.json.count() > 0));
+    final boolean writes =
+        closed || prefix != null || (hasBody && (!s.json || sc.json.count() > 0));
     if (!writes) {
-      respondCreated(ex, s, 0);
+      respondCreated(ex, s, s.base);
       return;
     }
     final AppendRequest req = sc.request.reset();
+    if (prefix != null) {
+      req.addRecord(new UnsafeBuffer(prefix), 0, -1, 0, prefix.length);
+    }
     fillRecords(sc, req, body, s.json, closed);
-    submit(ex, s, req, null, -1, -1, closed, false, true);
+    submit(ex, s, req, null, -1, -1, closed, false, true, prefix);
   }
 
   private void respondCreated(final Exchange ex, final StreamState s, final long end) {
@@ -449,6 +753,10 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     final StreamState s = resolve(topic, engine.describeTopic(topic), now);
     if (s == null) {
       respondNotFound(ex);
+      return;
+    }
+    if (s.softDeleted) {
+      respondGone(ex);
       return;
     }
     final boolean close = isTrue(h.get(StreamHeaders.STREAM_CLOSED));
@@ -556,7 +864,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     if (streamSeq != null) {
       req.streamSeq(streamSeq);
     }
-    submit(ex, s, req, pid, epoch, seq, close, closeOnly, false);
+    submit(ex, s, req, pid, epoch, seq, close, closeOnly, false, null);
   }
 
   /** Adds the body's records (one per JSON message, or the whole body) and the close marker. */
@@ -606,7 +914,8 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       final long seq,
       final boolean close,
       final boolean closeOnly,
-      final boolean create) {
+      final boolean create,
+      final byte[] prefix) {
     final long id = correlationIds.incrementAndGet();
     req.topic(s.topic, 0).durability(durability).correlationId(id);
     req.timestampMs(System.currentTimeMillis());
@@ -619,7 +928,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       }
       if (s.closing) {
         req.reset();
-        s.held.add(() -> ex.executor().execute(() -> retry(ex, s, create)));
+        s.held.add(() -> ex.executor().execute(() -> retry(ex, s, create, prefix)));
         return;
       }
       pending.put(id, new PendingAppend(ex, s, pid, epoch, seq, close, closeOnly, create));
@@ -635,9 +944,10 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     }
   }
 
-  private void retry(final Exchange ex, final StreamState s, final boolean create) {
+  private void retry(
+      final Exchange ex, final StreamState s, final boolean create, final byte[] prefix) {
     if (create) {
-      afterCreate(ex, s, isTrue(ex.request().headers().get(StreamHeaders.STREAM_CLOSED)));
+      afterCreate(ex, s, isTrue(ex.request().headers().get(StreamHeaders.STREAM_CLOSED)), prefix);
     } else {
       append(ex, s.topic);
     }
@@ -713,7 +1023,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       synchronized (s) {
         s.closing = false;
         if (status == AppendStatus.OK) {
-          s.closedEnd = baseOffset + count;
+          s.closedEnd = s.base + baseOffset + count;
         }
         release = new ArrayList<>(s.held);
         s.held.clear();
@@ -724,7 +1034,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     }
     final Exchange ex = p.exchange;
     if (status == AppendStatus.OK) {
-      final long end = baseOffset + count;
+      final long end = s.base + baseOffset + count;
       if (p.create) {
         respondCreated(ex, s, end);
         return;
@@ -754,7 +1064,8 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       final TopicDescription d = engine.describeTopic(s.topic);
       r.headers()
           .set(
-              StreamHeaders.STREAM_NEXT_OFFSET, StreamOffsets.format(d == null ? 0 : endOffset(d)));
+              StreamHeaders.STREAM_NEXT_OFFSET,
+              StreamOffsets.format(d == null ? s.base : logicalEnd(s, d)));
       r.headers().set(StreamHeaders.PRODUCER_EPOCH, Long.toString(p.epoch));
       r.headers().set(StreamHeaders.PRODUCER_SEQ, Long.toString(highest));
       if (s.isClosed()) {
@@ -872,29 +1183,11 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       respondNotFound(ex);
       return;
     }
-    engine.deleteTopic(
-        topic,
-        durability,
-        (status, desc) -> {
-          if (status == TopicStatus.OK) {
-            states.remove(topic);
-            waiters.forget(topic);
-            final FullHttpResponse r =
-                ex.newResponse(HttpResponseStatus.NO_CONTENT, Unpooled.EMPTY_BUFFER);
-            StreamHeaders.decorate(r.headers());
-            ex.respond(r);
-          } else if (status == TopicStatus.NOT_FOUND) {
-            respondNotFound(ex);
-          } else if (status == TopicStatus.BACKPRESSURE) {
-            respondBusy(ex);
-          } else {
-            respondProblem(
-                ex,
-                HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "storage-failed",
-                "the node cannot delete streams: " + status);
-          }
-        });
+    if (s.softDeleted) {
+      respondGone(ex);
+      return;
+    }
+    retire(s, ex);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -909,7 +1202,11 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       respondNotFound(ex);
       return;
     }
-    final long end = endOffset(d);
+    if (s.softDeleted) {
+      respondGone(ex);
+      return;
+    }
+    final long end = logicalEnd(s, d);
     if (head) {
       final FullHttpResponse r = ex.newResponse(HttpResponseStatus.OK, Unpooled.EMPTY_BUFFER);
       metadataHeaders(r.headers(), s, end);
@@ -940,7 +1237,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
           "live reads need an offset (-1 for the start, now for the tail)");
       return;
     }
-    final long start = d.partitions().get(0).startOffset();
+    final long start = s.base > 0 ? 0 : d.partitions().get(0).startOffset();
     long pos;
     final boolean fromNow;
     if (offsetParam == null) {
@@ -1010,10 +1307,10 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       out.writeByte('[');
     }
     final ReadCollector c = sc.collector;
-    c.reset(out, s.json, pos, Long.MAX_VALUE);
+    c.reset(out, s.json, pos, config.maxReadBytes());
     final ReadStatus status;
     try {
-      status = engine.read(s.topic, 0, pos, Integer.MAX_VALUE, config.maxReadBytes(), c);
+      status = readLogical(s, pos, Long.MAX_VALUE, c, true);
     } catch (final RuntimeException e) {
       out.release();
       c.clear();
@@ -1032,6 +1329,12 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     final int messages = c.messages;
     final long end = Math.max(knownEnd, next);
     final boolean closedAtTail = c.sawMarker || (s.closedEnd >= 0 && next >= s.closedEnd);
+    if (longPoll && messages == 0 && !closedAtTail && next < end) {
+      // Only markers of a fork's source were skipped: read on.
+      out.release();
+      readOnce(ex, s, next, knownEnd, cursor, true, deadlineMs);
+      return;
+    }
     if (longPoll && messages == 0 && !closedAtTail) {
       out.release();
       final long remaining = deadlineMs - System.currentTimeMillis();
@@ -1043,7 +1346,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
           waiters.await(
               s.topic,
               0,
-              next,
+              next - s.base,
               ex.executor(),
               remaining,
               timedOut -> {
@@ -1061,7 +1364,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
                   respondNotFound(ex);
                   return;
                 }
-                readOnce(ex, s, next, endOffset(d), cursor, true, deadlineMs);
+                readOnce(ex, s, next, logicalEnd(s, d), cursor, true, deadlineMs);
               });
       ex.onClose(handle::cancel);
       return;
