@@ -12,6 +12,7 @@ import io.stele.engine.TopicDescription;
 import io.stele.net.Exchange;
 import io.stele.net.TailWaiters;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One SSE response (protocol §5.7): catch-up in batches of about {@code maxReadBytes}, each a
@@ -24,6 +25,9 @@ import java.nio.charset.StandardCharsets;
  * Stream-SSE-Data-Encoding: base64}). Confined to the connection's event loop.
  */
 final class SseSession {
+  /** Pause before reading more when the connection's outbound buffer is full. */
+  private static final long BACKOFF_MS = 5;
+
   private final StreamsHandler owner;
   private final Exchange ex;
   private final StreamState state;
@@ -139,9 +143,25 @@ final class SseSession {
       return;
     }
     if (!upToDate) {
-      ex.executor().execute(this::pump);
+      if (ex.isWritable()) {
+        ex.executor().execute(this::pump);
+      } else {
+        // The client reads slower than the catch-up: let the socket drain before reading more.
+        ex.executor().schedule(this::pump, BACKOFF_MS, TimeUnit.MILLISECONDS);
+      }
       return;
     }
+    awaitData();
+  }
+
+  /** Waits for the tail to move, sending a keep-alive comment at every keep-alive interval. */
+  private void awaitData() {
+    final long remaining = deadlineMs - System.currentTimeMillis();
+    if (remaining <= 0) {
+      finish();
+      return;
+    }
+    final long wait = Math.min(remaining, owner.config().sseKeepAliveMs());
     waiting =
         owner
             .waiters()
@@ -150,12 +170,20 @@ final class SseSession {
                 0,
                 pos - state.base,
                 ex.executor(),
-                remaining,
+                wait,
                 timedOut -> {
-                  if (timedOut) {
+                  if (finished || !ex.isOpen()) {
+                    return;
+                  }
+                  if (!timedOut) {
+                    pump();
+                  } else if (System.currentTimeMillis() >= deadlineMs) {
                     finish();
                   } else {
-                    pump();
+                    final ByteBuf comment = ex.alloc().buffer(4);
+                    comment.writeCharSequence(":\n\n", StandardCharsets.US_ASCII);
+                    ex.writeChunk(comment);
+                    awaitData();
                   }
                 });
   }

@@ -15,6 +15,8 @@ import io.stele.engine.Durability;
  * @param maxMessagesPerAppend most JSON messages one POST (or PUT body) may carry; more is 413
  * @param durability durability every append and topic operation waits for
  * @param sweepIntervalMs how often expired streams (TTL, Expires-At) are deleted in the background
+ * @param sseKeepAliveMs an idle SSE response gets a comment line this often, so proxies and clients
+ *     do not take it for dead
  */
 public record StreamsConfig(
     long longPollTimeoutMs,
@@ -22,10 +24,11 @@ public record StreamsConfig(
     int maxReadBytes,
     int maxMessagesPerAppend,
     Durability durability,
-    long sweepIntervalMs) {
+    long sweepIntervalMs,
+    long sseKeepAliveMs) {
 
   public StreamsConfig {
-    if (longPollTimeoutMs < 1 || sseLifetimeMs < 1 || sweepIntervalMs < 1) {
+    if (longPollTimeoutMs < 1 || sseLifetimeMs < 1 || sweepIntervalMs < 1 || sseKeepAliveMs < 1) {
       throw new IllegalArgumentException("timeouts must be positive");
     }
     if (maxReadBytes < 1 || maxMessagesPerAppend < 1) {
@@ -36,8 +39,11 @@ public record StreamsConfig(
     }
   }
 
-  /** The defaults: 3 s long-poll, 60 s SSE, 1 MiB reads, 10,000 messages per append, quorum. */
+  /**
+   * The defaults: 3 s long-poll, 60 s SSE with a keep-alive every 15 s, 1 MiB reads, 10,000
+   * messages per append, quorum durability, expiry sweep every 500 ms.
+   */
   public static StreamsConfig defaults() {
-    return new StreamsConfig(3_000, 60_000, 1 << 20, 10_000, Durability.QUORUM, 500);
+    return new StreamsConfig(3_000, 60_000, 1 << 20, 10_000, Durability.QUORUM, 500, 15_000);
   }
 }

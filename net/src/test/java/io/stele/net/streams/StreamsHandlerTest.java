@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StreamsHandlerTest {
   private static final StreamsConfig CONFIG =
-      new StreamsConfig(300, 2_000, 1 << 20, 100, Durability.LOCAL, 100);
+      new StreamsConfig(300, 2_000, 1 << 20, 100, Durability.LOCAL, 100, 500);
 
   @TempDir Path dir;
 
@@ -418,5 +418,110 @@ class StreamsHandlerTest {
     final HttpResponse<String> patch = send("PATCH", "/v1/stream/x", "x");
     assertProblem(patch, 405);
     assertNull(header(patch, "stream-next-offset"));
+  }
+
+  @Test
+  void shouldForkInheritingThePrefixOnly() throws Exception {
+    send("PUT", "/v1/stream/src", "A", "Content-Type", "text/plain");
+    final HttpResponse<String> b =
+        send("POST", "/v1/stream/src", "B", "Content-Type", "text/plain");
+    final HttpResponse<String> fork =
+        send("PUT", "/v1/stream/fork", null, "Stream-Forked-From", "/v1/stream/src");
+    assertEquals(201, fork.statusCode());
+    assertEquals("text/plain", header(fork, "content-type"));
+    assertEquals(header(b, "stream-next-offset"), header(fork, "stream-next-offset"));
+    assertEquals(
+        200,
+        send("PUT", "/v1/stream/fork", null, "Stream-Forked-From", "/v1/stream/src").statusCode());
+    send("POST", "/v1/stream/src", "x", "Content-Type", "text/plain");
+    assertEquals(
+        204, send("POST", "/v1/stream/fork", "C", "Content-Type", "text/plain").statusCode());
+    assertEquals("ABC", send("GET", "/v1/stream/fork?offset=-1", null).body());
+    assertEquals(
+        "C", send("GET", "/v1/stream/fork?offset=" + header(b, "stream-next-offset"), null).body());
+    assertEquals("ABx", send("GET", "/v1/stream/src", null).body());
+
+    final HttpResponse<String> sub =
+        send(
+            "PUT",
+            "/v1/stream/sub",
+            null,
+            "Stream-Forked-From",
+            "/v1/stream/src",
+            "Stream-Fork-Offset",
+            StreamOffsets.format(0),
+            "Stream-Fork-Sub-Offset",
+            "1");
+    assertEquals(201, sub.statusCode());
+    assertEquals("A", send("GET", "/v1/stream/sub", null).body());
+  }
+
+  @Test
+  void shouldRefuseBadForks() throws Exception {
+    send("PUT", "/v1/stream/src", "hi", "Content-Type", "text/plain");
+    assertProblem(send("PUT", "/v1/stream/f1", null, "Stream-Forked-From", "/v1/stream/none"), 404);
+    assertProblem(
+        send(
+            "PUT",
+            "/v1/stream/f2",
+            null,
+            "Stream-Forked-From",
+            "/v1/stream/src",
+            "Stream-Fork-Offset",
+            StreamOffsets.format(5)),
+        400);
+    assertProblem(
+        send(
+            "PUT",
+            "/v1/stream/f3",
+            null,
+            "Content-Type",
+            "application/json",
+            "Stream-Forked-From",
+            "/v1/stream/src"),
+        409);
+    assertProblem(
+        send(
+            "PUT",
+            "/v1/stream/f4",
+            null,
+            "Stream-Forked-From",
+            "/v1/stream/src",
+            "Stream-Fork-Offset",
+            StreamOffsets.format(0),
+            "Stream-Fork-Sub-Offset",
+            "3"),
+        400);
+    assertProblem(send("PUT", "/v1/stream/f5", null, "Stream-Fork-Sub-Offset", "0"), 400);
+  }
+
+  @Test
+  void shouldSoftDeleteASourceUntilItsLastForkIsGone() throws Exception {
+    send("PUT", "/v1/stream/src", "kept", "Content-Type", "text/plain");
+    send("PUT", "/v1/stream/fork", null, "Stream-Forked-From", "/v1/stream/src");
+    assertEquals(204, send("DELETE", "/v1/stream/src", null).statusCode());
+    assertProblem(send("GET", "/v1/stream/src", null), 410);
+    assertProblem(send("POST", "/v1/stream/src", "x", "Content-Type", "text/plain"), 410);
+    assertProblem(send("DELETE", "/v1/stream/src", null), 410);
+    assertProblem(send("PUT", "/v1/stream/src", null, "Content-Type", "text/plain"), 409);
+    assertProblem(send("PUT", "/v1/stream/f2", null, "Stream-Forked-From", "/v1/stream/src"), 409);
+    assertEquals("kept", send("GET", "/v1/stream/fork", null).body());
+
+    assertEquals(204, send("DELETE", "/v1/stream/fork", null).statusCode());
+    final long deadline = System.currentTimeMillis() + 5_000;
+    int status;
+    do {
+      status = send("HEAD", "/v1/stream/src", null).statusCode();
+    } while (status != 404 && System.currentTimeMillis() < deadline);
+    assertEquals(404, status);
+  }
+
+  @Test
+  void shouldKeepIdleSseAliveWithComments() throws Exception {
+    send("PUT", "/v1/stream/idle", null, "Content-Type", "text/plain");
+    final HttpResponse<String> r = send("GET", "/v1/stream/idle?offset=now&live=sse", null);
+    assertEquals(200, r.statusCode());
+    assertTrue(r.body().contains("\"upToDate\":true"), r.body());
+    assertTrue(r.body().contains(":\n\n"), r.body());
   }
 }
