@@ -51,6 +51,9 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
 
   static final long CURSOR_INTERVAL_MS = 20_000;
 
+  /** Longest Stream-Seq token (characters); the engine bounds strings at 1 KiB of UTF-8. */
+  static final int MAX_STREAM_SEQ = 256;
+
   private final Engine engine;
   private final TailWaiters waiters;
   private final StreamsConfig config;
@@ -59,6 +62,9 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
   private final Map<Long, PendingAppend> pending = new ConcurrentHashMap<>();
   private final AtomicLong correlationIds = new AtomicLong();
   private final AtomicBoolean sweeperStarted = new AtomicBoolean();
+
+  /** Whether the sweep has loaded every stored stream (the sweep runs on one event loop). */
+  private boolean sweptAll;
 
   /** Per event loop scratch objects: single-thread owned, reused for every request. */
   private final FastThreadLocal<LoopScratch> scratch =
@@ -379,6 +385,15 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
   /** Deletes expired streams in the background (they already answer 404 when touched). */
   private void sweep() {
     final long now = System.currentTimeMillis();
+    if (!sweptAll) {
+      // Once after start: learn the streams stored before, so their expiry is swept too.
+      sweptAll = true;
+      for (final TopicDescription d : engine.listTopics()) {
+        if (d.name().startsWith(StreamNames.TOPIC_PREFIX)) {
+          stateOf(d, now);
+        }
+      }
+    }
     for (final StreamState s : states.values()) {
       if (!s.expiring && !s.softDeleted && s.isExpired(now)) {
         expire(s);
@@ -410,21 +425,21 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     }
     long ttlSeconds = -1;
     if (ttl != null) {
-      ttlSeconds = parseNonNegative(ttl.trim(), 18);
+      ttlSeconds = parseNonNegative(ttl.trim(), 12);
       if (ttlSeconds < 0) {
         respondProblem(
             ex,
             HttpResponseStatus.BAD_REQUEST,
             "bad-ttl",
-            "Stream-TTL must be a non-negative integer number of seconds without sign or leading"
-                + " zeros");
+            "Stream-TTL must be a non-negative integer number of seconds (at most 12 digits)"
+                + " without sign or leading zeros");
         return;
       }
     }
     long expiresAtMs = -1;
     if (expires != null) {
       try {
-        expiresAtMs = OffsetDateTime.parse(expires.trim()).toInstant().toEpochMilli();
+        expiresAtMs = Math.max(0, OffsetDateTime.parse(expires.trim()).toInstant().toEpochMilli());
       } catch (final DateTimeParseException | ArithmeticException e) {
         respondProblem(
             ex,
@@ -798,9 +813,12 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       }
     }
     final String streamSeq = h.get(StreamHeaders.STREAM_SEQ);
-    if (streamSeq != null && streamSeq.isEmpty()) {
+    if (streamSeq != null && (streamSeq.isEmpty() || streamSeq.length() > MAX_STREAM_SEQ)) {
       respondProblem(
-          ex, HttpResponseStatus.BAD_REQUEST, "bad-stream-seq", "Stream-Seq must not be empty");
+          ex,
+          HttpResponseStatus.BAD_REQUEST,
+          "bad-stream-seq",
+          "Stream-Seq must be 1 to " + MAX_STREAM_SEQ + " characters");
       return;
     }
     final LoopScratch sc = scratch.get();
@@ -882,6 +900,10 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     } else if (body.hasArray()) {
       view.wrap(body.array(), body.arrayOffset(), body.capacity());
       base = 0;
+    } else if (body.nioBufferCount() == 1) {
+      // An aggregated body of one chunk: view its memory without copying.
+      view.wrap(body.nioBuffer(body.readerIndex(), body.readableBytes()));
+      base = -body.readerIndex();
     } else {
       final byte[] copy = new byte[body.readableBytes()];
       body.getBytes(body.readerIndex(), copy);
