@@ -384,70 +384,84 @@ public final class StorageEngine implements Engine {
     long pos = fromPosition;
     int n = 0;
     long bytes = 0;
-    while (pos < limit) {
-      final Segment s = log.segmentFor(pos);
-      if (s == null) {
-        return n > 0 || pos >= log.table().firstNumber * log.segmentBytes;
-      }
-      final UnsafeBuffer buf = s.readBuffer();
-      final int o = (int) (pos - s.basePosition());
-      if (o + BatchDescriptor.HEADER_LENGTH > s.lengthBytes() || BatchDescriptor.isEnd(buf, o)) {
-        pos = s.endPosition();
-        continue;
-      }
-      final int length = BatchDescriptor.length(buf, o);
-      if (length < BatchDescriptor.HEADER_LENGTH || o + length > s.lengthBytes()) {
-        return true;
-      }
-      if (BatchDescriptor.type(buf, o) == BatchDescriptor.TYPE_DATA
-          && BatchDescriptor.topicId(buf, o) == topicId
-          && BatchDescriptor.partition(buf, o) == partition) {
-        final long base = BatchDescriptor.baseOffset(buf, o);
-        final int count = BatchDescriptor.recordCount(buf, o);
-        if (base >= end) {
+    Segment s = null;
+    try {
+      while (pos < limit) {
+        if (s == null || pos >= s.endPosition()) {
+          if (s != null) {
+            s.unpin();
+            s = null;
+          }
+          final Segment next = log.segmentFor(pos);
+          if (next == null || !next.pin()) {
+            return n > 0 || pos >= log.table().firstNumber * log.segmentBytes;
+          }
+          s = next;
+        }
+        final UnsafeBuffer buf = s.readBuffer();
+        final int o = (int) (pos - s.basePosition());
+        if (o + BatchDescriptor.HEADER_LENGTH > s.lengthBytes() || BatchDescriptor.isEnd(buf, o)) {
+          pos = s.endPosition();
+          continue;
+        }
+        final int length = BatchDescriptor.length(buf, o);
+        if (length < BatchDescriptor.HEADER_LENGTH || o + length > s.lengthBytes()) {
           return true;
         }
-        if (base + count > offset
-            && (minTimestamp < 0 || BatchDescriptor.maxTimestamp(buf, o) >= minTimestamp)) {
-          cursor.wrapBatch(buf, o);
-          while (cursor.next()) {
-            final long r = cursor.offset;
-            if (r < offset) {
-              continue;
-            }
-            if (r >= end) {
-              return true;
-            }
-            if (minTimestamp >= 0 && cursor.timestamp < minTimestamp) {
-              continue;
-            }
-            final int size = Math.max(cursor.keyLength, 0) + cursor.valueLength;
-            if (n > 0 && bytes + size > maxBytes) {
-              return true;
-            }
-            n++;
-            bytes += size;
-            final boolean more =
-                visitor.onRecord(
-                    r,
-                    cursor.timestamp,
-                    buf,
-                    cursor.keyOffset,
-                    cursor.keyLength,
-                    cursor.valueOffset,
-                    cursor.valueLength);
-            if (!more || n >= maxRecords) {
-              return true;
+        if (BatchDescriptor.type(buf, o) == BatchDescriptor.TYPE_DATA
+            && BatchDescriptor.topicId(buf, o) == topicId
+            && BatchDescriptor.partition(buf, o) == partition) {
+          final long base = BatchDescriptor.baseOffset(buf, o);
+          final int count = BatchDescriptor.recordCount(buf, o);
+          if (base >= end) {
+            return true;
+          }
+          if (base + count > offset
+              && (minTimestamp < 0 || BatchDescriptor.maxTimestamp(buf, o) >= minTimestamp)) {
+            cursor.wrapBatch(buf, o);
+            while (cursor.next()) {
+              final long r = cursor.offset;
+              if (r < offset) {
+                continue;
+              }
+              if (r >= end) {
+                return true;
+              }
+              if (minTimestamp >= 0 && cursor.timestamp < minTimestamp) {
+                continue;
+              }
+              final int size = Math.max(cursor.keyLength, 0) + cursor.valueLength;
+              if (n > 0 && bytes + size > maxBytes) {
+                return true;
+              }
+              n++;
+              bytes += size;
+              final boolean more =
+                  visitor.onRecord(
+                      r,
+                      cursor.timestamp,
+                      buf,
+                      cursor.keyOffset,
+                      cursor.keyLength,
+                      cursor.valueOffset,
+                      cursor.valueLength);
+              if (!more || n >= maxRecords) {
+                return true;
+              }
             }
           }
+          if (base + count >= end) {
+            return true;
+          }
         }
-        if (base + count >= end) {
-          return true;
-        }
+        pos += BatchDescriptor.alignedLength(length);
       }
-      pos += BatchDescriptor.alignedLength(length);
+      return true;
+    } finally {
+      if (s != null) {
+        s.unpin();
+      }
     }
-    return true;
   }
 
   @Override

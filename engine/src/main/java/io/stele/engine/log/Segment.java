@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -39,6 +41,10 @@ public final class Segment {
   private volatile Path path;
   private volatile UnsafeBuffer readBuffer;
   private volatile ByteBuffer readView;
+  private MappedByteBuffer map;
+
+  /** Readers pinning the read map; bit 31 set once retired (then the last unpin unmaps). */
+  private final AtomicInteger pins = new AtomicInteger();
 
   private Segment(
       final Path dir,
@@ -210,7 +216,10 @@ public final class Segment {
       synchronized (this) {
         b = readBuffer;
         if (b == null) {
-          final MappedByteBuffer map = channel.map(FileChannel.MapMode.READ_ONLY, 0, lengthBytes);
+          if (pins.get() < 0) {
+            throw new IOException("segment " + path + " is closed");
+          }
+          map = channel.map(FileChannel.MapMode.READ_ONLY, 0, lengthBytes);
           readView = map;
           b = new UnsafeBuffer(map);
           readBuffer = b;
@@ -229,13 +238,58 @@ public final class Segment {
     return readView.duplicate();
   }
 
-  /** Closes the channel and deletes the file. The read map stays valid until collected. */
+  /**
+   * Pins the read map for a reader; false if the segment was retired (deleted or closed). Every
+   * successful pin must be followed by {@link #unpin()}.
+   */
+  public boolean pin() {
+    int p;
+    do {
+      p = pins.get();
+      if (p < 0) {
+        return false;
+      }
+    } while (!pins.compareAndSet(p, p + 1));
+    return true;
+  }
+
+  public void unpin() {
+    if (pins.decrementAndGet() == Integer.MIN_VALUE) {
+      unmap();
+    }
+  }
+
+  /** No new pins; the read map is unmapped now, or by the last reader's unpin. */
+  private void retire() {
+    int p;
+    do {
+      p = pins.get();
+      if (p < 0) {
+        return;
+      }
+    } while (!pins.compareAndSet(p, p | Integer.MIN_VALUE));
+    if (p == 0) {
+      unmap();
+    }
+  }
+
+  private synchronized void unmap() {
+    if (map != null) {
+      IoUtil.unmap(map);
+      map = null;
+    }
+  }
+
+  /** Retires, closes the channel and deletes the file (the space is freed once unmapped). */
   public void delete() throws IOException {
+    retire();
     channel.close();
     Files.deleteIfExists(path);
   }
 
+  /** Retires and closes the channel. */
   public void close() throws IOException {
+    retire();
     channel.close();
   }
 

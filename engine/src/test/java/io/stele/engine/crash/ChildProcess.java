@@ -102,8 +102,16 @@ final class ChildProcess {
     return false;
   }
 
+  /** SIGKILL to the child and every descendant (strace and eatmydata wrap the JVM). */
   void kill() throws InterruptedException {
+    final java.util.List<ProcessHandle> tree = process.descendants().toList();
+    for (final ProcessHandle h : tree) {
+      h.destroyForcibly();
+    }
     process.destroyForcibly();
+    for (final ProcessHandle h : tree) {
+      h.onExit().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS).exceptionally(t -> h).join();
+    }
     process.waitFor();
     reader.join(5000);
   }
