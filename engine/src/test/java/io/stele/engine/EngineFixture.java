@@ -23,7 +23,8 @@ public final class EngineFixture {
         .pendingCapacity(1024)
         .indexIntervalBytes(512)
         .checkpointIntervalBytes(512 * 1024)
-        .durableMarkIntervalMs(10);
+        .durableMarkIntervalMs(10)
+        .retentionCheckIntervalMs(10);
   }
 
   public static StorageEngine open(final Path dir) throws Exception {

@@ -97,14 +97,14 @@ final class ShardWriter implements Agent, MessageHandler {
     if (writeOffset > 0 || pending.staged != pending.published.get()) {
       flushWrites();
     }
-    if (work == 0) {
-      if (log.appendPosition.get() - lastCheckpointPosition >= checkpointIntervalBytes) {
-        requestCheckpoint();
-      }
-      if (nowMs >= nextRetentionMs) {
-        nextRetentionMs = nowMs + retentionIntervalMs;
-        work += engine.retention.apply(nowMs);
-      }
+    // Checked every cycle (not only when idle), so sustained load cannot postpone checkpoints and
+    // the recovery tail stays bounded by about checkpointIntervalBytes.
+    if (bufferStart - lastCheckpointPosition >= checkpointIntervalBytes) {
+      requestCheckpoint();
+    }
+    if (nowMs >= nextRetentionMs) {
+      nextRetentionMs = nowMs + retentionIntervalMs;
+      work += engine.retention.apply(nowMs);
     }
     return work;
   }
