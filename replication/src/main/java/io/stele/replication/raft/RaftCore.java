@@ -535,6 +535,16 @@ public final class RaftCore {
   }
 
   /**
+   * Returns the index of the entry that set the configuration in force (the snapshot index if it
+   * came with the snapshot). A change is pending while this is above the commit index.
+   *
+   * @return the index
+   */
+  public long membershipIndex() {
+    return latestConfigIndex();
+  }
+
+  /**
    * Returns a follower's durable match index as the leader knows it.
    *
    * @param peerId a member
@@ -799,6 +809,7 @@ public final class RaftCore {
           becomeFollower(term, NONE);
         }
       }
+      case TIMEOUT_NOW -> campaign(false, true);
       default -> {}
     }
   }
@@ -831,8 +842,11 @@ public final class RaftCore {
 
   private void handleAppend(final Message m) {
     if (m.index() < commitIndex) {
-      // Everything up to our commit index is committed, hence identical in the leader's log.
-      send(MessageType.APPEND_RESPONSE, m.from(), term, commitIndex, 0, null, false, 0, 0);
+      // Everything up to our commit index is committed, hence identical in the leader's log; but
+      // acknowledge only what is also durable here, or the leader's view of this follower would
+      // outlive a crash that loses the unflushed part (and heartbeats would commit stale entries).
+      verifiedIndex = Math.max(verifiedIndex, commitIndex);
+      sendAck(true);
       return;
     }
     final boolean prevMatches =
@@ -885,7 +899,8 @@ public final class RaftCore {
   private void handleSnapshot(final Message m) {
     final SnapshotMeta s = m.snapshot();
     if (s.index() <= commitIndex) {
-      send(MessageType.APPEND_RESPONSE, m.from(), term, commitIndex, 0, null, false, 0, 0);
+      verifiedIndex = Math.max(verifiedIndex, commitIndex);
+      sendAck(true);
       return;
     }
     if (log.matchTerm(s.index(), s.term())) {

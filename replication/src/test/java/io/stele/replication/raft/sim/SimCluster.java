@@ -68,6 +68,7 @@ public final class SimCluster {
       new PriorityQueue<>(
           (a, b) -> a.time != b.time ? Long.compare(a.time, b.time) : Long.compare(a.seq, b.seq));
   private final boolean[][] blocked;
+  private final long[][] linkTail;
   private final Object[] traceRing;
   private final long[] traceTime;
   private int traceNext;
@@ -87,6 +88,7 @@ public final class SimCluster {
     this.manual = manual;
     this.nodes = new Node[opts.nodes];
     this.blocked = new boolean[opts.nodes][opts.nodes];
+    this.linkTail = new long[opts.nodes][opts.nodes];
     this.traceRing = new Object[opts.traceEvents];
     this.traceTime = new long[opts.traceEvents];
     this.transcript = manual ? new StringBuilder() : null;
@@ -401,6 +403,9 @@ public final class SimCluster {
       return false;
     }
     final Membership m = l.core.membership();
+    if (l.core.membershipIndex() > l.core.commitIndex()) {
+      return false; // an uncommitted change may still be undone: wipe only a settled cluster
+    }
     for (final Node n : nodes) {
       if (!m.isVoter(n.id)) {
         return false;
@@ -557,6 +562,9 @@ public final class SimCluster {
         n.disk.append(r.entries());
       }
       checker.onCommit(n.core, n.lastCommit, r.commitIndex());
+      if (r.role() == Role.LEADER && r.commitIndex() > n.lastCommit) {
+        checkCommitIsPermanent(n, r.commitIndex());
+      }
       if (manual && r.commitIndex() > n.lastCommit) {
         trace(n.slot, "commit " + n.lastCommit + " -> " + r.commitIndex());
       }
@@ -591,6 +599,96 @@ public final class SimCluster {
     }
   }
 
+  /**
+   * No acknowledged quorum write can be lost: when a leader commits index {@code c}, no replica
+   * lacking that entry may still be electable, whether it keeps its in-memory log or crashes back
+   * to its durable one, counting the votes it could get from replicas restarted from their durable
+   * logs (§5.4: the intersection argument, checked directly). A replica identity whose disk was
+   * wiped cannot vote; with the identity bug it votes with an empty log.
+   */
+  private void checkCommitIsPermanent(final Node leader, final long c) {
+    final long tc = leader.core.termAt(c);
+    if (tc < 0) {
+      return;
+    }
+    for (final Node n : nodes) {
+      if (n.up) {
+        final boolean has = c <= n.core.snapshot().index() || n.core.termAt(c) == tc;
+        electableWithout(
+            n,
+            n.core.membership(),
+            n.core.lastIndex(),
+            n.core.lastTerm(),
+            has,
+            leader,
+            c,
+            tc,
+            "in-memory");
+      }
+      final boolean has = c <= n.disk.snapshot().index() || n.disk.termAt(c) == tc;
+      electableWithout(
+          n,
+          n.disk.membership(),
+          n.disk.lastIndex(),
+          n.disk.lastTerm(),
+          has,
+          leader,
+          c,
+          tc,
+          "durable");
+    }
+  }
+
+  private void electableWithout(
+      final Node n,
+      final Membership m,
+      final long lastIndex,
+      final long lastTerm,
+      final boolean has,
+      final Node leader,
+      final long c,
+      final long tc,
+      final String which) {
+    if (has || !m.isVoter(n.id)) {
+      return;
+    }
+    int votes = 0;
+    final StringBuilder who = new StringBuilder();
+    for (int i = 0; i < m.voterCount(); i++) {
+      final long v = m.voterAt(i);
+      final int slot = ReplicaId.node(v) - 1;
+      if (slot < 0 || slot >= nodes.length || nodes[slot].id != v) {
+        continue;
+      }
+      final SimDisk d = nodes[slot].disk;
+      if (nodes[slot] == n
+          || d.lastTerm() < lastTerm
+          || (d.lastTerm() == lastTerm && d.lastIndex() <= lastIndex)) {
+        votes++;
+        who.append(' ').append(ReplicaId.toString(v));
+      }
+    }
+    if (votes >= m.quorum()) {
+      Checker.fail(
+          "acknowledged write lost: "
+              + ReplicaId.toString(leader.id)
+              + " committed "
+              + c
+              + "@"
+              + tc
+              + " but "
+              + ReplicaId.toString(n.id)
+              + " lacks it in its "
+              + which
+              + " log (last "
+              + lastIndex
+              + "@"
+              + lastTerm
+              + ") and could be elected by"
+              + who);
+    }
+  }
+
   private final HashMap<Long, Boolean> announced = new HashMap<>();
 
   private boolean checkerKnowsLeader(final Node n, final long term) {
@@ -605,7 +703,17 @@ public final class SimCluster {
     if (!healed && rnd.chance(opts.dropProbability)) {
       return;
     }
-    schedule(now + 1 + rnd.nextInt(opts.maxDelayUnits), DELIVER, -1, 0, m);
+    long at = now + 1 + rnd.nextInt(opts.maxDelayUnits);
+    if (healed) {
+      // After healing the transport is TCP again: delays vary but each link delivers in order.
+      final int from = ReplicaId.node(m.from()) - 1;
+      final int to = ReplicaId.node(m.to()) - 1;
+      if (to >= 0 && to < nodes.length) {
+        at = Math.max(at, linkTail[from][to]);
+        linkTail[from][to] = at;
+      }
+    }
+    schedule(at, DELIVER, -1, 0, m);
     if (!healed && rnd.chance(opts.duplicateProbability)) {
       schedule(now + 1 + rnd.nextInt(opts.maxDelayUnits), DELIVER, -1, 0, m);
     }
@@ -880,6 +988,23 @@ public final class SimCluster {
     trace(slot, "propose membership " + next + " -> " + index);
     drain(nodes[slot]);
     return index;
+  }
+
+  /**
+   * Compacts a node's in-memory log (and its disk's snapshot point) up to an index.
+   *
+   * @param slot 0-based slot
+   * @param index new snapshot point
+   * @return whether the core accepted
+   */
+  public boolean compact(final int slot, final long index) {
+    final Node n = nodes[slot];
+    final boolean ok = n.core.compact(index);
+    if (ok) {
+      n.disk.compact(n.core.snapshot());
+      trace(slot, "compact log to " + index);
+    }
+    return ok;
   }
 
   /** Checks that every acknowledged write is committed on every live node. */

@@ -90,6 +90,27 @@ final class SimDisk {
     return new ArrayList<>(log);
   }
 
+  /** Returns the term at an index of the durable log, or -1 if compacted or absent. */
+  long termAt(final long index) {
+    if (index == snapshot.index()) {
+      return snapshot.term();
+    }
+    if (index < snapshot.index() || index > lastIndex()) {
+      return -1;
+    }
+    return log.get((int) (index - snapshot.index() - 1)).term();
+  }
+
+  /** Returns the configuration a restart from the durable image would be in. */
+  Membership membership() {
+    for (int i = log.size() - 1; i >= 0; i--) {
+      if (log.get(i).type() == io.stele.replication.raft.EntryType.CONFIG) {
+        return (Membership) log.get(i).payload();
+      }
+    }
+    return snapshot.membership();
+  }
+
   long lastIndex() {
     return snapshot.index() + log.size();
   }

@@ -1,0 +1,2 @@
+/** Architecture rules for the replication module. */
+package io.stele.replication.raft.arch;
