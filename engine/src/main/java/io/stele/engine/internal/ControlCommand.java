@@ -40,6 +40,9 @@ final class ControlCommand {
 
   TopicState result;
 
+  /** For APPEND_ENCODED: the last log index written. */
+  long resultIndex;
+
   ControlCommand(
       final Op op,
       final String topic,

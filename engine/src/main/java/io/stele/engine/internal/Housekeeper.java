@@ -56,9 +56,21 @@ final class Housekeeper implements Agent {
     checkpoint.set(new PendingCheckpoint(position, data));
   }
 
+  /** Held while writing checkpoints or the mark, and by truncation while it rewrites both. */
+  final Object ioLock = new Object();
+
+  void dropCheckpointOffer() {
+    checkpoint.set(null);
+  }
+
+  void resetCheckpointPositions(final long position) {
+    oldestCheckpointPosition = Math.min(oldestCheckpointPosition, position);
+    latestCheckpointPosition = Math.min(latestCheckpointPosition, position);
+  }
+
   @Override
   public int doWork() {
-    if (engine.failureReason() != null) {
+    if (engine.failureReason() != null || engine.truncating) {
       return 0;
     }
     final long now = System.currentTimeMillis();
@@ -66,7 +78,12 @@ final class Housekeeper implements Agent {
     final PendingCheckpoint c = checkpoint.get();
     if (c != null && log.durablePosition.get() >= c.position()) {
       try {
-        Checkpoints.write(log.dir, c.data());
+        synchronized (ioLock) {
+          if (engine.truncating || checkpoint.get() != c) {
+            return work;
+          }
+          Checkpoints.write(log.dir, c.data());
+        }
         oldestCheckpointPosition = latestCheckpointPosition;
         latestCheckpointPosition = c.position();
       } catch (final IOException e) {
@@ -90,9 +107,14 @@ final class Housekeeper implements Agent {
     return work;
   }
 
-  synchronized void writeMark(final long durable) throws IOException {
-    mark.write(durable);
-    lastMark = durable;
+  void writeMark(final long durable) throws IOException {
+    synchronized (ioLock) {
+      if (engine.truncating && !engine.isTruncationThread()) {
+        return;
+      }
+      mark.write(durable);
+      lastMark = durable;
+    }
   }
 
   private int precreate(final long now) {

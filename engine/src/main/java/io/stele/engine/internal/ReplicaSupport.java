@@ -1,8 +1,31 @@
 package io.stele.engine.internal;
 
-/** Follower-side log operations (truncation, appending already-encoded batches). */
+import io.stele.engine.TopicStatus;
+import io.stele.engine.format.BatchDescriptor;
+import io.stele.engine.log.Segment;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.util.zip.CRC32C;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Follower-side log operations, run on the writer thread: appending batches encoded by the leader
+ * (checked, then written byte for byte) and truncating the log after a log index.
+ *
+ * <p>Truncation is the one place where the writer also moves {@link ShardLog#durablePosition}: it
+ * first sets {@link StorageEngine#truncating}, waits until the sync thread has completed everything
+ * in flight and parked itself ({@link StorageEngine#syncPausedFor}), and holds the housekeeper's
+ * I/O lock while it rewrites checkpoints and the durable mark, so each position still has one
+ * writer at any moment.
+ */
 final class ReplicaSupport {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicaSupport.class);
+
   private final StorageEngine engine;
+  private final CRC32C crc = new CRC32C();
 
   ReplicaSupport(final StorageEngine engine) {
     this.engine = engine;
@@ -10,7 +33,238 @@ final class ReplicaSupport {
 
   /** Writer thread. */
   void onWriterCommand(final ControlCommand c, final ShardWriter writer) {
-    c.future.completeExceptionally(
-        new UnsupportedOperationException(c.op + " not implemented yet " + (engine != null)));
+    if (engine.failureReason() != null) {
+      c.future.completeExceptionally(new IOException("storage failed: " + engine.failureReason()));
+      return;
+    }
+    if (c.op == ControlCommand.Op.APPEND_ENCODED) {
+      appendEncoded(c, writer);
+    } else {
+      try {
+        truncate(c.value, writer);
+        c.future.complete(null);
+      } catch (final IOException | RuntimeException e) {
+        engine.fail("truncation failed: " + e);
+        c.future.completeExceptionally(e);
+      } finally {
+        engine.truncating = false;
+      }
+    }
+  }
+
+  private void appendEncoded(final ControlCommand c, final ShardWriter writer) {
+    final byte[] bytes = c.payload;
+    final UnsafeBuffer src = new UnsafeBuffer(bytes);
+    final ByteBuffer view = ByteBuffer.wrap(bytes);
+    final ShardState state = engine.state;
+    int o = 0;
+    while (o < bytes.length) {
+      final int r = BatchDescriptor.validate(src, view, o, bytes.length - o, crc);
+      if (r <= 0) {
+        c.future.completeExceptionally(
+            new IllegalArgumentException("invalid batch at byte " + o + " of the request"));
+        return;
+      }
+      final long li = BatchDescriptor.logIndex(src, o);
+      if (li != state.nextLogIndex) {
+        c.future.completeExceptionally(
+            new IllegalArgumentException(
+                "batch at byte "
+                    + o
+                    + " has log index "
+                    + li
+                    + ", expected "
+                    + state.nextLogIndex));
+        return;
+      }
+      final int aligned = BatchDescriptor.alignedLength(r);
+      final int wo = writer.claimForReplica(aligned);
+      if (wo < 0) {
+        c.future.completeExceptionally(new IOException("no segment available (disk full?)"));
+        return;
+      }
+      final UnsafeBuffer wb = writer.writeBuffer();
+      wb.putBytes(wo, src, o, r);
+      wb.setMemory(wo + r, aligned - r, (byte) 0);
+      try {
+        state.apply(wb, wo, writer.writePosition(), null, null);
+      } catch (final IllegalStateException e) {
+        c.future.completeExceptionally(new IllegalArgumentException(e.getMessage()));
+        return;
+      }
+      writer.advance(wo + aligned);
+      if (BatchDescriptor.type(wb, wo) == BatchDescriptor.TYPE_DATA) {
+        stageVisibility(wb, wo, writer.writePosition(), state);
+      }
+      engine.lastLogIndex = li;
+      engine.lastTerm = state.lastTerm;
+      c.resultIndex = li;
+      o += aligned;
+    }
+    writer.stageControl(c, TopicStatus.OK);
+  }
+
+  /** A listener-less pending entry, so the sync thread advances the high watermark. */
+  private void stageVisibility(
+      final UnsafeBuffer wb, final int o, final long endPosition, final ShardState state) {
+    final TopicState t = state.topicsById.get(BatchDescriptor.topicId(wb, o));
+    if (t == null) {
+      return;
+    }
+    final PartitionState p = t.partitions[BatchDescriptor.partition(wb, o)];
+    final PendingQueue pending = engine.pending;
+    final long deadline = System.nanoTime() + 30_000_000_000L;
+    while (pending.free() < 2 && System.nanoTime() - deadline < 0) {
+      Thread.onSpinWait(); // the sync thread frees slots as flushes complete
+    }
+    pending.stage(
+        PendingQueue.KIND_APPEND,
+        0,
+        null,
+        p,
+        BatchDescriptor.baseOffset(wb, o),
+        BatchDescriptor.recordCount(wb, o),
+        endPosition,
+        p.nextOffset,
+        (byte) io.stele.engine.Durability.LOCAL.ordinal(),
+        (byte) io.stele.engine.AppendStatus.OK.ordinal());
+  }
+
+  private void truncate(final long logIndex, final ShardWriter writer) throws IOException {
+    final ShardState state = engine.state;
+    final ShardLog log = engine.log;
+    if (logIndex >= state.nextLogIndex - 1) {
+      return;
+    }
+    final long request = engine.truncationRequest + 1;
+    engine.truncationRequest = request;
+    engine.truncating = true;
+    final long deadline = System.nanoTime() + 30_000_000_000L;
+    while (engine.syncPausedFor != request) {
+      if (System.nanoTime() - deadline > 0 || engine.failureReason() != null) {
+        throw new IOException("sync thread did not settle before truncation");
+      }
+      Thread.onSpinWait();
+    }
+    final long target = Math.max(1, logIndex + 1);
+    final long cut = positionOf(target, state, log);
+    synchronized (engine.housekeeper.ioLock) {
+      engine.housekeeper.dropCheckpointOffer();
+      // Never leave a mark or checkpoint beyond the new end.
+      engine.housekeeper.writeMark(Math.min(cut, log.durablePosition.get()));
+      final StringBuilder problems = new StringBuilder();
+      for (final String name : new String[] {Checkpoints.CURRENT, Checkpoints.PREVIOUS}) {
+        final var one = readOne(log, name, problems);
+        if (one == null || one.position() > cut) {
+          Files.deleteIfExists(log.dir.resolve(name));
+        }
+      }
+      Segment.syncDirectory(log.dir);
+      engine.housekeeper.resetCheckpointPositions(cut);
+
+      // Zero the removed bytes; drop whole segments after the one holding the cut.
+      final Segment keep =
+          log.segmentFor(cut == log.baseOf(log.numberOf(cut)) && cut > 0 ? cut : cut);
+      final long append = log.appendPosition.get();
+      for (final Segment s : log.removeFrom(log.numberOf(cut) + 1)) {
+        s.delete();
+      }
+      final Segment pre = log.precreated.getAndSet(null);
+      if (pre != null) {
+        pre.delete();
+      }
+      keep.unseal();
+      final int from = (int) (cut - keep.basePosition());
+      final int to =
+          (int) Math.min(keep.lengthBytes(), Math.max(from, append - keep.basePosition()));
+      keep.zero(
+          from, Math.max(to, Recovery.lastNonZero(keep.readBuffer(), from, keep.lengthBytes())));
+      keep.force();
+      Segment.syncDirectory(log.dir);
+      log.setActive(keep);
+      log.appendPosition.set(cut);
+      log.durablePosition.set(cut);
+
+      // Rebuild the state as of the cut: from the newest checkpoint at or before it (or the log
+      // start), replaying batches up to the cut.
+      final ShardState rebuilt = rebuild(log, cut, state.indexIntervalBytes);
+      state.replaceWith(rebuilt);
+    }
+    writer.resetPosition(cut);
+    engine.lastLogIndex = state.nextLogIndex - 1;
+    engine.lastTerm = state.lastTerm;
+    LOG.info("log truncated after index {} (position {})", logIndex, cut);
+  }
+
+  private static ShardState.Restored readOne(
+      final ShardLog log, final String name, final StringBuilder problems) {
+    final var file = log.dir.resolve(name);
+    if (!Files.exists(file)) {
+      return null;
+    }
+    try {
+      return ShardState.restore(Files.readAllBytes(file), 4096);
+    } catch (final IOException | RuntimeException e) {
+      problems.append(e.getMessage());
+      return null;
+    }
+  }
+
+  /** Position of the batch with log index {@code target}. */
+  private long positionOf(final long target, final ShardState state, final ShardLog log)
+      throws IOException {
+    final int i = state.logIndexIndex.floorByOffset(target);
+    long pos =
+        i >= 0 ? state.logIndexIndex.positionAt(i) : log.table().firstNumber * log.segmentBytes;
+    final long end = log.appendPosition.get();
+    while (pos < end) {
+      final Segment s = log.segmentFor(pos);
+      if (s == null) {
+        break;
+      }
+      final UnsafeBuffer b = s.readBuffer();
+      final int o = (int) (pos - s.basePosition());
+      if (o + BatchDescriptor.HEADER_LENGTH > s.lengthBytes() || BatchDescriptor.isEnd(b, o)) {
+        pos = s.endPosition();
+        continue;
+      }
+      if (BatchDescriptor.logIndex(b, o) == target) {
+        return pos;
+      }
+      pos += BatchDescriptor.alignedLength(BatchDescriptor.length(b, o));
+    }
+    throw new IOException("log index " + target + " not found (log starts after it?)");
+  }
+
+  private ShardState rebuild(final ShardLog log, final long cut, final int interval)
+      throws IOException {
+    final StringBuilder problems = new StringBuilder();
+    final ShardState.Restored ck = Checkpoints.readLatest(log.dir, interval, problems);
+    ShardState s;
+    long pos;
+    if (ck != null && ck.position() <= cut) {
+      s = ck.state();
+      pos = ck.position();
+    } else {
+      if (log.table().firstNumber != 0) {
+        throw new IOException(
+            "no checkpoint at or before the truncation point and the log start was deleted");
+      }
+      s = new ShardState(interval);
+      pos = 0;
+    }
+    while (pos < cut) {
+      final Segment seg = log.segmentFor(pos);
+      final UnsafeBuffer b = seg.readBuffer();
+      final int o = (int) (pos - seg.basePosition());
+      if (o + BatchDescriptor.HEADER_LENGTH > seg.lengthBytes() || BatchDescriptor.isEnd(b, o)) {
+        pos = seg.endPosition();
+        continue;
+      }
+      s.apply(b, o, pos, null, null);
+      pos += BatchDescriptor.alignedLength(BatchDescriptor.length(b, o));
+    }
+    s.publishAllAsDurable();
+    return s;
   }
 }

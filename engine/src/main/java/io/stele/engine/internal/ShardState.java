@@ -220,6 +220,32 @@ final class ShardState {
     groupOffsets.keySet().removeIf(k -> k.endsWith(suffix));
   }
 
+  /**
+   * Writer thread, during truncation: takes over another state's content (rebuilt as of the cut).
+   * Readers holding old topic objects see them frozen; new lookups see the rebuilt ones.
+   */
+  void replaceWith(final ShardState o) {
+    for (final TopicState t : topicsByName.values()) {
+      if (!o.topicsByName.containsKey(t.name) || o.topicsByName.get(t.name).id != t.id) {
+        t.deleted = true;
+      }
+    }
+    topicsById.clear();
+    o.topicsById.forEach(topicsById::put);
+    topicsByName.keySet().retainAll(o.topicsByName.keySet());
+    topicsByName.putAll(o.topicsByName);
+    groupOffsets.keySet().retainAll(o.groupOffsets.keySet());
+    groupOffsets.putAll(o.groupOffsets);
+    logIndexIndex.truncateFromPosition(Long.MIN_VALUE);
+    for (int i = 0; i < o.logIndexIndex.count(); i++) {
+      logIndexIndex.add(o.logIndexIndex.offsetAt(i), o.logIndexIndex.positionAt(i), 0, 0);
+    }
+    nextLogIndex = o.nextLogIndex;
+    lastTerm = o.lastTerm;
+    nextTopicId = Math.max(nextTopicId, o.nextTopicId);
+    bytesSinceLogIndexEntry = o.bytesSinceLogIndexEntry;
+  }
+
   /** Marks everything recovered as visible (recovery has made it durable). */
   void publishAllAsDurable() {
     for (final TopicState t : topicsByName.values()) {

@@ -57,6 +57,13 @@ final class ShardSync implements Agent {
     if (engine.failureReason() != null) {
       return failAll();
     }
+    if (engine.truncating
+        && log.durablePosition.get() == log.appendPosition.get()
+        && pending.consumed.get() == pending.published.get()) {
+      // Everything in flight is complete: hand the positions to the writer until it is done.
+      engine.syncPausedFor = engine.truncationRequest;
+      return 0;
+    }
     int work = 0;
     final long append = log.appendPosition.getAcquire();
     if (append > log.durablePosition.get()) {
@@ -158,6 +165,9 @@ final class ShardSync implements Agent {
       final int partition,
       final long baseOffset,
       final Durability achieved) {
+    if (pending.listeners[i] == null) {
+      return; // a follower batch: no caller waits for it
+    }
     try {
       ((AppendListener) pending.listeners[i])
           .onComplete(
@@ -174,6 +184,15 @@ final class ShardSync implements Agent {
 
   private void completeControl(final ControlCommand c, final TopicStatus override) {
     final TopicStatus status = override != null ? override : c.status;
+    if (c.future != null) {
+      if (status == TopicStatus.OK) {
+        c.future.complete(c.resultIndex);
+      } else {
+        c.future.completeExceptionally(
+            new java.io.IOException("storage failed: " + engine.failureReason()));
+      }
+      return;
+    }
     try {
       if (c.listener != null) {
         c.listener.onComplete(

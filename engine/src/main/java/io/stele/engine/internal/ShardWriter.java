@@ -74,6 +74,9 @@ final class ShardWriter implements Agent, MessageHandler {
     this.bufferStart = log.appendPosition.get();
     this.lastCheckpointPosition = engine.recoveredTailStart;
     this.term = state.lastTerm;
+    engine.term = state.lastTerm;
+    engine.lastLogIndex = state.nextLogIndex - 1;
+    engine.lastTerm = state.lastTerm;
   }
 
   @Override
@@ -84,6 +87,7 @@ final class ShardWriter implements Agent, MessageHandler {
   @Override
   public int doWork() {
     nowMs = System.currentTimeMillis();
+    term = engine.term;
     int work = 0;
     ControlCommand c;
     while (work < CONTROL_LIMIT && pending.free() > 0 && (c = engine.pollControl()) != null) {
@@ -243,6 +247,9 @@ final class ShardWriter implements Agent, MessageHandler {
     final int aligned = BatchDescriptor.seal(writeBuffer, writeView, o, batchLength, crc);
     final long position = bufferStart + o;
     state.apply(writeBuffer, o, position, pid, ss);
+    engine.lastLogIndex = state.nextLogIndex - 1;
+    engine.lastTerm = term;
+    engine.lastTerm = state.lastTerm;
     writeOffset = o + aligned;
     engine.appendedRecords += count;
     engine.appendedBytes += aligned;
@@ -500,11 +507,13 @@ final class ShardWriter implements Agent, MessageHandler {
     writeBuffer.putBytes(o + BatchDescriptor.HEADER_LENGTH, body);
     final int aligned = BatchDescriptor.seal(writeBuffer, writeView, o, length, crc);
     state.apply(writeBuffer, o, bufferStart + o, null, null);
+    engine.lastLogIndex = state.nextLogIndex - 1;
+    engine.lastTerm = state.lastTerm;
     writeOffset = o + aligned;
     return true;
   }
 
-  private void stageControl(final ControlCommand c, final TopicStatus status) {
+  void stageControl(final ControlCommand c, final TopicStatus status) {
     c.status = status;
     pending.stage(
         PendingQueue.KIND_CONTROL,

@@ -10,6 +10,7 @@ import io.stele.engine.EngineMetrics;
 import io.stele.engine.PartitionObserver;
 import io.stele.engine.ReadStatus;
 import io.stele.engine.RecordVisitor;
+import io.stele.engine.ReplicatedLog;
 import io.stele.engine.TopicConfig;
 import io.stele.engine.TopicDescription;
 import io.stele.engine.TopicListener;
@@ -67,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * completes after the local flush and reports QUORUM, because a majority of one node is that node;
  * with {@code quorumIsLocal=false} it reports LOCAL and replication upgrades it.
  */
-public final class StorageEngine implements Engine {
+public final class StorageEngine implements Engine, ReplicatedLog {
   private static final Logger LOG = LoggerFactory.getLogger(StorageEngine.class);
   private static final int MAX_LISTENERS = 1 << 16;
   private static final int MAX_PENDING_CONTROLS = 10_000;
@@ -87,6 +88,18 @@ public final class StorageEngine implements Engine {
   final long recoveredTailStart;
   final Recovery.Result recovery;
   volatile PartitionObserver[] observers = new PartitionObserver[0];
+
+  /** Set by the writer while it truncates; the sync thread pauses and says so. */
+  volatile boolean truncating;
+
+  /** Writer thread: number of the current truncation. */
+  volatile long truncationRequest;
+
+  /** Sync thread: the truncation it has paused for. */
+  volatile long syncPausedFor;
+
+  /** Term for batches appended by this node (leader); set by replication. */
+  volatile long term;
 
   /** Writer thread writes; metrics read. */
   volatile long appendedRecords;
@@ -631,6 +644,82 @@ public final class StorageEngine implements Engine {
       next[observers.length] = Objects.requireNonNull(observer);
       observers = next;
     }
+  }
+
+  // ---- replication ---------------------------------------------------------------------------
+
+  boolean isTruncationThread() {
+    return writerThread.isCurrentThread();
+  }
+
+  @Override
+  public long lastLogIndex() {
+    return lastLogIndex;
+  }
+
+  @Override
+  public long lastTerm() {
+    return lastTerm;
+  }
+
+  /** Writer thread writes after each batch; any thread reads. */
+  volatile long lastLogIndex;
+
+  volatile long lastTerm;
+
+  @Override
+  public void currentTerm(final long term) {
+    this.term = term;
+  }
+
+  @Override
+  public CompletableFuture<Long> appendEncoded(
+      final org.agrona.DirectBuffer buffer, final int offset, final int length) {
+    final byte[] bytes = new byte[length];
+    buffer.getBytes(offset, bytes);
+    final CompletableFuture<Object> f = new CompletableFuture<>();
+    final ControlCommand c =
+        new ControlCommand(
+            ControlCommand.Op.APPEND_ENCODED,
+            null,
+            null,
+            null,
+            null,
+            -1,
+            0,
+            Durability.LOCAL,
+            null,
+            f);
+    c.payload = bytes;
+    submitReplica(c);
+    return f.thenApply(o -> (Long) o);
+  }
+
+  @Override
+  public CompletableFuture<Void> truncateAfter(final long logIndex) {
+    final CompletableFuture<Object> f = new CompletableFuture<>();
+    submitReplica(
+        new ControlCommand(
+            ControlCommand.Op.TRUNCATE,
+            null,
+            null,
+            null,
+            null,
+            -1,
+            logIndex,
+            Durability.LOCAL,
+            null,
+            f));
+    return f.thenApply(o -> null);
+  }
+
+  private void submitReplica(final ControlCommand c) {
+    if (closed || failure.get() != null) {
+      c.future.completeExceptionally(new IOException("engine closed or failed: " + failure.get()));
+      return;
+    }
+    controlsQueued.incrementAndGet();
+    controls.add(c);
   }
 
   // ---- health and metrics -------------------------------------------------------------------
