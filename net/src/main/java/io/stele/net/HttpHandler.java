@@ -2,7 +2,6 @@ package io.stele.net;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.DecoderResult;
@@ -220,24 +219,27 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private void badRequest(final Exchange exchange, final Throwable cause) {
     exchange.route("malformed");
+    final HttpResponseStatus status;
+    final String type;
+    final String detail;
     if (cause instanceof TooLongHttpLineException) {
-      exchange.problem(
-          HttpResponseStatus.REQUEST_URI_TOO_LONG,
-          "uri-too-long",
-          "request line exceeds max-initial-line-bytes");
+      status = HttpResponseStatus.REQUEST_URI_TOO_LONG;
+      type = "uri-too-long";
+      detail = "request line exceeds max-initial-line-bytes";
     } else if (cause instanceof TooLongHttpHeaderException) {
-      exchange.problem(
-          HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
-          "headers-too-large",
-          "header block exceeds max-header-bytes");
+      status = HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE;
+      type = "headers-too-large";
+      detail = "header block exceeds max-header-bytes";
     } else {
-      exchange.problem(
-          HttpResponseStatus.BAD_REQUEST,
-          "malformed-request",
+      status = HttpResponseStatus.BAD_REQUEST;
+      type = "malformed-request";
+      detail =
           cause == null || cause.getMessage() == null
               ? "malformed HTTP request"
-              : "malformed HTTP request: " + cause.getMessage());
+              : "malformed HTTP request: " + cause.getMessage();
     }
+    // The request's own version is unknown when it failed to decode: answer as HTTP/1.1.
+    exchange.respond(Problem.response(ctx.alloc(), HttpVersion.HTTP_1_1, status, type, detail));
   }
 
   /** The slow-request deadline passed with a request incomplete: 408 if nothing else is owed. */
@@ -254,7 +256,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
       r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.content().readableBytes());
       shared.metrics.record("timeout", 408, System.nanoTime());
-      ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+      GracefulClose.after(ctx.writeAndFlush(r));
     } else {
       ctx.close();
     }
@@ -323,7 +325,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
           pendingFlush = true;
         } else {
           closing = true;
-          ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+          GracefulClose.after(ctx.writeAndFlush(response));
           pendingFlush = false;
           return;
         }

@@ -1,6 +1,5 @@
 package io.stele.net;
 
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -33,6 +32,6 @@ final class ProblemAggregator extends HttpObjectAggregator {
             "body-too-large",
             "request body exceeds max-body-bytes (" + maxBodyBytes + ")");
     response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    GracefulClose.after(ctx.writeAndFlush(response));
   }
 }

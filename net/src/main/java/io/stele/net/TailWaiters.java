@@ -69,11 +69,9 @@ public final class TailWaiters implements PartitionObserver {
         if (!timedOut && timeout != null) {
           timeout.cancel(false);
         }
-        if (loop.inEventLoop()) {
-          waiter.onWake(timedOut);
-        } else {
-          loop.execute(() -> waiter.onWake(timedOut));
-        }
+        // Always a fresh task, never inline: the waiter may be inside await() or an engine
+        // callback.
+        loop.execute(() -> waiter.onWake(timedOut));
       }
     }
   }

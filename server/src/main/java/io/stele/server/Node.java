@@ -1,7 +1,15 @@
 package io.stele.server;
 
+import io.stele.engine.Engine;
+import io.stele.engine.EngineConfig;
+import io.stele.engine.Engines;
 import io.stele.net.HttpServer;
 import io.stele.net.HttpServerConfig;
+import io.stele.net.Route;
+import io.stele.net.TailWaiters;
+import io.stele.net.api.ApiConfig;
+import io.stele.net.api.GroupsHandler;
+import io.stele.net.api.TopicsHandler;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -18,6 +26,7 @@ public final class Node implements AutoCloseable {
 
   private final Configuration config;
   private DataDirectory dataDirectory;
+  private Engine engine;
   private HttpServer http;
   private InetSocketAddress httpAddress;
   private volatile boolean ready;
@@ -26,10 +35,19 @@ public final class Node implements AutoCloseable {
     this.config = config;
   }
 
-  /** Opens the data directory and starts serving. Fails with {@link FatalException}. */
+  /** Opens the data directory and engine (recovering it), then starts serving. */
   public void start() {
     dataDirectory = DataDirectory.open(config.get(Settings.DATA_DIR));
     LOG.info("Stele {} data directory {}", Version.version(), dataDirectory.path());
+    final long t0 = System.nanoTime();
+    try {
+      engine = Engines.open(engineConfig());
+    } catch (final IOException | RuntimeException e) {
+      closeQuietly();
+      throw new FatalException("cannot open the log: " + e.getMessage(), e);
+    }
+    LOG.info("log recovered in {} ms", (System.nanoTime() - t0) / 1_000_000);
+
     final HttpServerConfig httpConfig =
         new HttpServerConfig(
             config.get(Settings.HOST),
@@ -39,12 +57,32 @@ public final class Node implements AutoCloseable {
             config.get(Settings.MAX_INITIAL_LINE_BYTES),
             config.get(Settings.MAX_HEADER_BYTES),
             config.get(Settings.MAX_BODY_BYTES),
-            config.get(Settings.IDLE_TIMEOUT_MS));
-    http = new HttpServer(httpConfig, () -> ready, List.of(), () -> "");
+            config.get(Settings.IDLE_TIMEOUT_MS),
+            config.get(Settings.REQUEST_TIMEOUT_MS),
+            config.get(Settings.MAX_CONNECTIONS));
+    final ApiConfig apiConfig =
+        new ApiConfig(
+            config.get(Settings.MAX_RECORDS_PER_REQUEST),
+            config.get(Settings.MAX_PARTITIONS),
+            Math.min(1000, config.get(Settings.MAX_READ_RECORDS)),
+            config.get(Settings.MAX_READ_RECORDS),
+            Math.min(1 << 20, config.get(Settings.MAX_READ_BYTES)),
+            config.get(Settings.MAX_READ_BYTES),
+            config.get(Settings.MAX_WAIT_MS),
+            config.get(Settings.SSE_MAX_LIFETIME_MS),
+            config.get(Settings.SSE_KEEPALIVE_MS));
+    final TailWaiters waiters = new TailWaiters();
+    engine.addPartitionObserver(waiters);
+    final List<Route> routes =
+        List.of(
+            new Route("/v1/topics", new TopicsHandler(engine, waiters, apiConfig)),
+            new Route("/v1/groups", new GroupsHandler(engine)));
+    http = new HttpServer(httpConfig, () -> ready && engine.isHealthy(), routes, this::metrics);
     try {
       httpAddress = http.start();
     } catch (final InterruptedException e) {
       Thread.currentThread().interrupt();
+      closeQuietly();
       throw new FatalException("interrupted while binding HTTP", e);
     } catch (final Exception e) {
       final String why = e instanceof BindException ? e.getMessage() : e.toString();
@@ -55,12 +93,84 @@ public final class Node implements AutoCloseable {
     ready = true;
   }
 
+  /**
+   * The engine's limits follow from the HTTP limits: one produce request is one log batch, so the
+   * largest batch is the largest body plus the per-record framing of the most records a request may
+   * carry; the ingress ring holds at least eight such batches.
+   */
+  private EngineConfig engineConfig() {
+    final int maxBody = config.get(Settings.MAX_BODY_BYTES);
+    final int maxRecords = config.get(Settings.MAX_RECORDS_PER_REQUEST);
+    final int maxStringBytes = EngineConfig.DEFAULT_MAX_STRING_BYTES;
+    final long maxBatch = (long) maxBody + 32L * maxRecords + 4096;
+    final long ringNeed = 8 * (maxBatch + 4096 + 2L * maxStringBytes + 4096);
+    final int ring =
+        (int) Math.max(EngineConfig.DEFAULT_INGRESS_RING_BYTES, Long.highestOneBit(ringNeed) << 1);
+    final int writeBuffer =
+        (int)
+            Math.max(EngineConfig.DEFAULT_WRITE_BUFFER_BYTES, maxBatch + 256 + 2L * maxStringBytes);
+    final int segment = Math.max(config.get(Settings.SEGMENT_BYTES), roundUp4k(writeBuffer));
+    return EngineConfig.builder(dataDirectory.path())
+        .segmentBytes(roundUp4k(segment))
+        .ingressRingBytes(ring)
+        .maxBatchBytes((int) maxBatch)
+        .writeBufferBytes(writeBuffer)
+        .maxStringBytes(maxStringBytes)
+        .quorumIsLocal(true)
+        .build();
+  }
+
+  private static int roundUp4k(final long v) {
+    return (int) ((v + 4095) & ~4095L);
+  }
+
+  private CharSequence metrics() {
+    final io.stele.engine.EngineMetrics m = engine.metrics();
+    final StringBuilder sb = new StringBuilder(1024);
+    counter(
+        sb, "stele_appended_records_total", "Records appended to the log.", m.appendedRecords());
+    counter(sb, "stele_appended_bytes_total", "Bytes appended to the log.", m.appendedBytes());
+    counter(sb, "stele_flushes_total", "Group-commit flushes (fdatasync).", m.flushes());
+    counter(
+        sb,
+        "stele_flushed_records_total",
+        "Records covered by flushes; divided by stele_flushes_total gives records per flush.",
+        m.flushedRecords());
+    sb.append("# HELP stele_ingress_depth Appends waiting in the ingress ring.\n")
+        .append("# TYPE stele_ingress_depth gauge\nstele_ingress_depth ")
+        .append(m.ingressDepth())
+        .append('\n');
+    sb.append("# HELP stele_storage_healthy 1 while storage is healthy, 0 after a failure.\n")
+        .append("# TYPE stele_storage_healthy gauge\nstele_storage_healthy ")
+        .append(engine.isHealthy() ? 1 : 0)
+        .append('\n');
+    return sb;
+  }
+
+  private static void counter(
+      final StringBuilder sb, final String name, final String help, final long value) {
+    sb.append("# HELP ")
+        .append(name)
+        .append(' ')
+        .append(help)
+        .append("\n# TYPE ")
+        .append(name)
+        .append(" counter\n")
+        .append(name)
+        .append(' ')
+        .append(value)
+        .append('\n');
+  }
+
   /** The bound HTTP address. */
   public InetSocketAddress httpAddress() {
     return httpAddress;
   }
 
-  /** Graceful stop: not ready, stop accepting, drain in-flight requests, release the directory. */
+  /**
+   * Graceful stop: not ready, stop accepting, drain in-flight requests, close the engine (flushing
+   * what it holds), release the directory.
+   */
   @Override
   public void close() {
     ready = false;
@@ -76,6 +186,14 @@ public final class Node implements AutoCloseable {
   }
 
   private void closeQuietly() {
+    if (engine != null) {
+      try {
+        engine.close();
+      } catch (final RuntimeException e) {
+        LOG.warn("closing the engine failed: {}", e.toString());
+      }
+      engine = null;
+    }
     if (dataDirectory != null) {
       try {
         dataDirectory.close();

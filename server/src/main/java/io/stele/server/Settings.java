@@ -59,10 +59,63 @@ public final class Settings {
   public static final Setting<Integer> MAX_BODY_BYTES =
       Setting.intSetting(
           "max-body-bytes",
-          16 << 20,
+          1 << 20,
           1024,
+          16 << 20,
+          "largest HTTP request body accepted (one produce request is one log batch); larger is"
+              + " answered 413");
+
+  public static final Setting<Integer> MAX_RECORDS_PER_REQUEST =
+      Setting.intSetting(
+          "max-records-per-request",
+          10_000,
+          1,
+          100_000,
+          "most records one produce request may carry; more is answered 413");
+
+  public static final Setting<Integer> MAX_PARTITIONS =
+      Setting.intSetting("max-partitions", 1024, 1, 65_536, "most partitions a topic may have");
+
+  public static final Setting<Integer> MAX_READ_RECORDS =
+      Setting.intSetting(
+          "max-read-records", 10_000, 1, 1_000_000, "largest 'limit' a consume request may ask");
+
+  public static final Setting<Integer> MAX_READ_BYTES =
+      Setting.intSetting(
+          "max-read-bytes",
+          16 << 20,
+          4096,
+          256 << 20,
+          "largest 'max_bytes' a consume request may ask");
+
+  public static final Setting<Long> MAX_WAIT_MS =
+      Setting.longSetting(
+          "max-wait-ms", 30_000, 0, 600_000, "longest long-poll 'wait_ms' a request may ask");
+
+  public static final Setting<Long> SSE_MAX_LIFETIME_MS =
+      Setting.longSetting(
+          "sse-max-lifetime-ms",
+          300_000,
+          1_000,
+          86_400_000,
+          "an SSE tail ends after this long; clients resume with Last-Event-ID");
+
+  public static final Setting<Long> SSE_KEEPALIVE_MS =
+      Setting.longSetting(
+          "sse-keepalive-ms",
+          15_000,
+          100,
+          600_000,
+          "an idle SSE tail sends a comment line this often");
+
+  public static final Setting<Integer> SEGMENT_BYTES =
+      Setting.intSetting(
+          "segment-bytes",
+          64 << 20,
+          1 << 20,
           1 << 30,
-          "largest HTTP request body accepted; larger is answered 413");
+          "size of each preallocated log segment file (multiple of 4096); fixed when the log is"
+              + " created");
 
   public static final Setting<Long> IDLE_TIMEOUT_MS =
       Setting.longSetting(
@@ -71,6 +124,18 @@ public final class Settings {
           100,
           3_600_000,
           "a connection with no traffic in either direction for this long is closed");
+
+  public static final Setting<Long> REQUEST_TIMEOUT_MS =
+      Setting.longSetting(
+          "request-timeout-ms",
+          10_000,
+          100,
+          600_000,
+          "a request must arrive whole within this long of its first byte, else 408 and close");
+
+  public static final Setting<Integer> MAX_CONNECTIONS =
+      Setting.intSetting(
+          "max-connections", 10_000, 1, 1_000_000, "connections beyond this many are closed");
 
   public static final Setting<Long> SHUTDOWN_TIMEOUT_MS =
       Setting.longSetting(
@@ -92,6 +157,16 @@ public final class Settings {
           MAX_INITIAL_LINE_BYTES,
           MAX_HEADER_BYTES,
           MAX_BODY_BYTES,
+          MAX_RECORDS_PER_REQUEST,
+          MAX_PARTITIONS,
+          MAX_READ_RECORDS,
+          MAX_READ_BYTES,
+          MAX_WAIT_MS,
+          SSE_MAX_LIFETIME_MS,
+          SSE_KEEPALIVE_MS,
+          SEGMENT_BYTES,
           IDLE_TIMEOUT_MS,
+          REQUEST_TIMEOUT_MS,
+          MAX_CONNECTIONS,
           SHUTDOWN_TIMEOUT_MS);
 }

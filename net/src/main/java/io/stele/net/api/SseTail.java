@@ -108,7 +108,7 @@ final class SseTail implements TailWaiters.Waiter {
         waiters.await(
             topic,
             partition,
-            offset - 1,
+            offset,
             ex.executor(),
             Math.max(1, Math.min(config.sseKeepaliveMs(), remainingMs)),
             this);

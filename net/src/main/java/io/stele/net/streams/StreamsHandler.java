@@ -1386,6 +1386,10 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
                   respondNotFound(ex);
                   return;
                 }
+                if (s.softDeleted) {
+                  respondGone(ex);
+                  return;
+                }
                 readOnce(ex, s, next, logicalEnd(s, d), cursor, true, deadlineMs);
               });
       ex.onClose(handle::cancel);
@@ -1545,7 +1549,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
   StreamState current(final StreamState s) {
     final TopicDescription d = engine.describeTopic(s.topic);
     final StreamState now = resolve(s.topic, d, System.currentTimeMillis());
-    return now == s ? s : null;
+    return now == s && !s.softDeleted ? s : null;
   }
 
   static long endOffset(final TopicDescription d) {
