@@ -87,18 +87,6 @@ public final class Entry {
     return sizeBytes;
   }
 
-  /**
-   * Returns a copy of this entry at another index and term, as a leader does when it appends a
-   * proposal.
-   *
-   * @param newIndex the index
-   * @param newTerm the term
-   * @return the copy
-   */
-  Entry at(final long newIndex, final long newTerm) {
-    return new Entry(newIndex, newTerm, type, payload, sizeBytes);
-  }
-
   @Override
   public String toString() {
     return index + "@" + term + (type == EntryType.NORMAL ? ":" + payload : ":" + type);

@@ -27,7 +27,6 @@ final class Progress {
   long pendingSnapshot;
   int ticksSinceProgress;
   boolean recentActive;
-  boolean progressedSinceHeartbeat;
   long readAck;
   final Inflights inflights;
 
@@ -74,7 +73,6 @@ final class Progress {
       updated = true;
       probeSent = false;
       ticksSinceProgress = 0;
-      progressedSinceHeartbeat = true;
     }
     next = Math.max(next, index + 1);
     return updated;

@@ -913,8 +913,10 @@ public final class RaftCore {
     log.restore(s);
     configEntries.clear();
     onMembershipChanged();
+    // Of the old log only the committed prefix is known to equal the leader's; what was durable
+    // beyond it may differ, and the installed snapshot is durable only once the node says so.
+    stableIndex = Math.min(stableIndex, commitIndex);
     commitIndex = s.index();
-    stableIndex = Math.min(stableIndex, s.index() - 1);
     outSnapshot = s;
     outEntries.clear();
     verifiedIndex = Math.max(verifiedIndex, s.index());
@@ -938,19 +940,15 @@ public final class RaftCore {
         outEntries.remove(outEntries.size() - 1);
       }
     }
-    boolean config = false;
     for (int i = from; i < ents.size(); i++) {
       final Entry e = ents.get(i);
       log.append(e);
       outEntries.add(e);
       if (e.type() == EntryType.CONFIG) {
         configEntries.add(e);
-        config = true;
       }
     }
-    if (config || first <= log.lastIndex()) {
-      onMembershipChanged();
-    }
+    onMembershipChanged(); // a truncated or an appended configuration entry is in force at once
   }
 
   private void commitTo(final long index) {

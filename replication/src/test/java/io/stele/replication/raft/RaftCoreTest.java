@@ -232,4 +232,29 @@ class RaftCoreTest {
     assertEquals(1, snaps.size());
     assertEquals(1, snaps.get(0).snapshot().index());
   }
+
+  @Test
+  void shouldNotAcknowledgeItsOldDurableLogAfterInstallingASnapshot() {
+    final RaftCore b = core(B, A, B, C);
+    final List<Entry> old = new ArrayList<>();
+    for (long i = 1; i <= 3; i++) {
+      old.add(new Entry(i, 1, EntryType.NORMAL, "old" + i, 10));
+    }
+    b.step(new Message(MessageType.APPEND, GROUP, A, B, 1, 0, 0, old, 0, false, 0, 0, null));
+    b.onPersisted(3, 1);
+    b.ready();
+    final SnapshotMeta snap = new SnapshotMeta(10, 2, Membership.ofVoters(A, B, C));
+    b.step(new Message(MessageType.SNAPSHOT, GROUP, C, B, 2, 0, 0, null, 0, false, 0, 0, snap));
+    // a delayed probe from before the snapshot takes the "below my commit index" shortcut
+    b.step(new Message(MessageType.APPEND, GROUP, C, B, 2, 0, 0, null, 10, false, 0, 0, null));
+    Ready r = b.ready();
+    assertEquals(snap, r.snapshot());
+    assertFalse(sent(r, MessageType.APPEND_RESPONSE, C).isEmpty());
+    assertTrue(
+        sent(r, MessageType.APPEND_RESPONSE, C).stream().allMatch(m -> m.index() == 0),
+        "the old durable entries 1..3 of term 1 are not the leader's: never acknowledge them");
+    b.onPersisted(10, 2);
+    r = b.ready();
+    assertEquals(10, sent(r, MessageType.APPEND_RESPONSE, C).get(0).index());
+  }
 }
