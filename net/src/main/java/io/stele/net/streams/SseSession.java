@@ -111,6 +111,8 @@ final class SseSession {
     final long next = c.next;
     final int messages = c.messages;
     pos = next;
+    // An attached reader keeps a TTL stream alive, as its reads would.
+    state.lastAccessMs = System.currentTimeMillis();
     final boolean closedAtTail = c.sawMarker || (state.closedEnd >= 0 && next >= state.closedEnd);
     final boolean upToDate = next >= end;
     if (messages > 0) {

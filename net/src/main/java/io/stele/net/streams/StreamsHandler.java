@@ -1390,6 +1390,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
                   respondGone(ex);
                   return;
                 }
+                s.lastAccessMs = now;
                 readOnce(ex, s, next, logicalEnd(s, d), cursor, true, deadlineMs);
               });
       ex.onClose(handle::cancel);

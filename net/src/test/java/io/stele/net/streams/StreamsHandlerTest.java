@@ -15,6 +15,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -523,5 +525,45 @@ class StreamsHandlerTest {
     assertEquals(200, r.statusCode());
     assertTrue(r.body().contains("\"upToDate\":true"), r.body());
     assertTrue(r.body().contains(":\n\n"), r.body());
+  }
+
+  @Test
+  void shouldNeverAcceptAnAppendAfterAConcurrentClose() throws Exception {
+    send("PUT", "/v1/stream/race", null, "Content-Type", "text/plain");
+    final List<CompletableFuture<HttpResponse<String>>> appends = new ArrayList<>();
+    CompletableFuture<HttpResponse<String>> close = null;
+    for (int i = 0; i < 60; i++) {
+      if (i == 30) {
+        close =
+            client.sendAsync(
+                HttpRequest.newBuilder(uri("/v1/stream/race"))
+                    .header("Stream-Closed", "true")
+                    .POST(HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+      }
+      appends.add(
+          client.sendAsync(
+              HttpRequest.newBuilder(uri("/v1/stream/race"))
+                  .header("Content-Type", "text/plain")
+                  .POST(HttpRequest.BodyPublishers.ofString("<" + i + ">"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString()));
+    }
+    assertEquals(204, close.get().statusCode());
+    final String body = send("GET", "/v1/stream/race", null).body();
+    int accepted = 0;
+    for (int i = 0; i < appends.size(); i++) {
+      final HttpResponse<String> r = appends.get(i).get();
+      if (r.statusCode() == 204) {
+        accepted++;
+        assertTrue(body.contains("<" + i + ">"), "acknowledged append " + i + " is in the log");
+      } else {
+        assertEquals(409, r.statusCode(), r.body());
+        assertEquals("true", header(r, "stream-closed"));
+        assertFalse(body.contains("<" + i + ">"), "refused append " + i + " is not in the log");
+      }
+    }
+    assertEquals(accepted, body.chars().filter(c -> c == '<').count());
   }
 }
