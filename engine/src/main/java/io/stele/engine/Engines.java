@@ -13,7 +13,7 @@ public final class Engines {
    * @throws IOException if the directory cannot be used or the log is corrupt before its durable
    *     point (the message names the file and position)
    */
-  public static StorageEngine open(final EngineConfig config) throws IOException {
+  public static LogEngine open(final EngineConfig config) throws IOException {
     return StorageEngine.open(config.validate());
   }
 }

@@ -28,7 +28,7 @@ public final class EngineFixture {
   }
 
   public static StorageEngine open(final Path dir) throws Exception {
-    return Engines.open(small(dir).build());
+    return (StorageEngine) Engines.open(small(dir).build());
   }
 
   public static void create(final Engine e, final String topic, final int partitions)

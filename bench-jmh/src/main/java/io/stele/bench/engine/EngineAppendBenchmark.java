@@ -6,8 +6,8 @@ import io.stele.engine.AppendStatus;
 import io.stele.engine.Durability;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.Engines;
+import io.stele.engine.LogEngine;
 import io.stele.engine.TopicConfig;
-import io.stele.engine.internal.StorageEngine;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -47,7 +47,7 @@ public class EngineAppendBenchmark {
   int payloadBytes;
 
   private Path dir;
-  private StorageEngine engine;
+  private LogEngine engine;
   private AppendRequest request;
   private UnsafeBuffer payload;
   private final AtomicLong completed = new AtomicLong();

@@ -6,13 +6,14 @@ import io.stele.engine.AppendStatus;
 import io.stele.engine.Durability;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.Engines;
+import io.stele.engine.LogEngine;
 import io.stele.engine.TopicConfig;
-import io.stele.engine.internal.StorageEngine;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -47,7 +48,7 @@ public class GroupCommitBenchmark {
   @Param({"1", "8", "64"})
   int partitions;
 
-  StorageEngine engine;
+  LogEngine engine;
   private Path dir;
   private final AtomicInteger threadIds = new AtomicInteger();
   long flushesAtStart;
@@ -91,7 +92,12 @@ public class GroupCommitBenchmark {
     volatile long acked;
     long sent;
     int partition;
-    final AppendListener listener = (corr, status, p, base, count, achieved) -> acked = corr;
+    Thread thread;
+    final AppendListener listener =
+        (corr, status, p, base, count, achieved) -> {
+          acked = corr;
+          LockSupport.unpark(thread);
+        };
 
     @Setup(Level.Trial)
     public void setUp(final GroupCommitBenchmark b) {
@@ -117,8 +123,11 @@ public class GroupCommitBenchmark {
     while (engine.append(r, p.listener) == AppendStatus.BACKPRESSURE) {
       Thread.onSpinWait();
     }
+    // Park until the ack, as an event loop would: spinning producers would starve the engine's
+    // threads on 2 cores.
+    p.thread = Thread.currentThread();
     while (p.acked != p.sent) {
-      Thread.onSpinWait();
+      LockSupport.park();
     }
   }
 }

@@ -4,13 +4,12 @@ import io.stele.engine.AppendListener;
 import io.stele.engine.AppendRequest;
 import io.stele.engine.AppendStatus;
 import io.stele.engine.Durability;
-import io.stele.engine.Engine;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.EngineMetrics;
+import io.stele.engine.LogEngine;
 import io.stele.engine.PartitionObserver;
 import io.stele.engine.ReadStatus;
 import io.stele.engine.RecordVisitor;
-import io.stele.engine.ReplicatedLog;
 import io.stele.engine.TopicConfig;
 import io.stele.engine.TopicDescription;
 import io.stele.engine.TopicListener;
@@ -68,7 +67,7 @@ import org.slf4j.LoggerFactory;
  * completes after the local flush and reports QUORUM, because a majority of one node is that node;
  * with {@code quorumIsLocal=false} it reports LOCAL and replication upgrades it.
  */
-public final class StorageEngine implements Engine, ReplicatedLog {
+public final class StorageEngine implements LogEngine {
   private static final Logger LOG = LoggerFactory.getLogger(StorageEngine.class);
   private static final int MAX_LISTENERS = 1 << 16;
   private static final int MAX_PENDING_CONTROLS = 10_000;
@@ -734,7 +733,7 @@ public final class StorageEngine implements Engine, ReplicatedLog {
     return failure.get();
   }
 
-  /** The last disk problem that refused appends without failing the node (disk full), or null. */
+  @Override
   public String diskProblem() {
     return diskProblem;
   }
@@ -794,17 +793,17 @@ public final class StorageEngine implements Engine, ReplicatedLog {
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
-  /** The log position up to which everything is flushed. */
+  @Override
   public long durablePosition() {
     return log.durablePosition.get();
   }
 
-  /** The log position after the last written batch. */
+  @Override
   public long appendPosition() {
     return log.appendPosition.get();
   }
 
-  /** Where recovery started and ended, and whether it truncated a torn tail. */
+  @Override
   public String recoverySummary() {
     return "tail "
         + recovery.tailStart()

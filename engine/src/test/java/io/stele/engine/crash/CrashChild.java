@@ -46,17 +46,18 @@ public final class CrashChild {
     final PrintStream out =
         new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.US_ASCII);
     final StorageEngine engine =
-        Engines.open(
-            EngineConfig.builder(dir)
-                .segmentBytes(segmentBytes)
-                .ingressRingBytes(1 << 20)
-                .maxBatchBytes(64 * 1024)
-                .writeBufferBytes(256 * 1024)
-                .pendingCapacity(1024)
-                .indexIntervalBytes(1024)
-                .checkpointIntervalBytes(256 * 1024)
-                .durableMarkIntervalMs(5)
-                .build());
+        (StorageEngine)
+            Engines.open(
+                EngineConfig.builder(dir)
+                    .segmentBytes(segmentBytes)
+                    .ingressRingBytes(1 << 20)
+                    .maxBatchBytes(64 * 1024)
+                    .writeBufferBytes(256 * 1024)
+                    .pendingCapacity(1024)
+                    .indexIntervalBytes(1024)
+                    .checkpointIntervalBytes(256 * 1024)
+                    .durableMarkIntervalMs(5)
+                    .build());
     if (engine.describeTopic(TOPIC) == null) {
       final CountDownLatch created = new CountDownLatch(1);
       engine.createTopic(

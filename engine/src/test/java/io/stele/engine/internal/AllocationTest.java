@@ -27,12 +27,13 @@ class AllocationTest {
     final com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     try (StorageEngine e =
-        io.stele.engine.Engines.open(
-            EngineFixture.small(dir)
-                .segmentBytes(64 << 20)
-                .indexIntervalBytes(1 << 20)
-                .checkpointIntervalBytes(1L << 40)
-                .build())) {
+        (StorageEngine)
+            io.stele.engine.Engines.open(
+                EngineFixture.small(dir)
+                    .segmentBytes(64 << 20)
+                    .indexIntervalBytes(1 << 20)
+                    .checkpointIntervalBytes(1L << 40)
+                    .build())) {
       EngineFixture.create(e, "a", 1);
       final AtomicLong done = new AtomicLong();
       final AppendListener listener =
