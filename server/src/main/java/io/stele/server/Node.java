@@ -10,6 +10,8 @@ import io.stele.net.TailWaiters;
 import io.stele.net.api.ApiConfig;
 import io.stele.net.api.GroupsHandler;
 import io.stele.net.api.TopicsHandler;
+import io.stele.net.streams.StreamsConfig;
+import io.stele.net.streams.StreamsHandler;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -76,7 +78,8 @@ public final class Node implements AutoCloseable {
     final List<Route> routes =
         List.of(
             new Route("/v1/topics", new TopicsHandler(engine, waiters, apiConfig)),
-            new Route("/v1/groups", new GroupsHandler(engine)));
+            new Route("/v1/groups", new GroupsHandler(engine)),
+            new Route("/v1/stream", new StreamsHandler(engine, waiters, StreamsConfig.defaults())));
     http = new HttpServer(httpConfig, () -> ready && engine.isHealthy(), routes, this::metrics);
     try {
       httpAddress = http.start();
