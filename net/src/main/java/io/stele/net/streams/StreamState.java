@@ -111,12 +111,19 @@ final class StreamState {
     }
   }
 
+  /**
+   * Slack added to a TTL: the window is counted in whole seconds from when the server handled the
+   * last access, and a renewing request that a loaded client or network delays by a fraction of a
+   * second must still find the stream. Errs on keeping data, never on losing it early.
+   */
+  static final long TTL_GRACE_MS = 1_000;
+
   /** Whether the stream has passed its TTL (since the last access) or its absolute expiry. */
   boolean isExpired(final long nowMs) {
     if (expiresAtMs >= 0 && nowMs >= expiresAtMs) {
       return true;
     }
-    return ttlSeconds >= 0 && nowMs - lastAccessMs >= ttlSeconds * 1000;
+    return ttlSeconds >= 0 && nowMs - lastAccessMs >= ttlSeconds * 1000 + TTL_GRACE_MS;
   }
 
   boolean isClosed() {

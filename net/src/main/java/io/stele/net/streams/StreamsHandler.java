@@ -161,7 +161,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     } else if (HttpMethod.POST.equals(method)) {
       append(ex, topic);
     } else if (HttpMethod.PUT.equals(method)) {
-      create(ex, topic, streamPath);
+      create(ex, topic);
     } else if (HttpMethod.DELETE.equals(method)) {
       delete(ex, topic);
     } else {
@@ -405,7 +405,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
   // PUT: create
   // ---------------------------------------------------------------------------------------------
 
-  private void create(final Exchange ex, final String topic, final String streamPath) {
+  private void create(final Exchange ex, final String topic) {
     final FullHttpRequest req = ex.request();
     final HttpHeaders h = req.headers();
     final String ctHeader = h.get(HttpHeaderNames.CONTENT_TYPE);
@@ -1143,6 +1143,13 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
         r.headers().set(StreamHeaders.PRODUCER_EXPECTED_SEQ, Long.toString(expected));
         r.headers().set(StreamHeaders.PRODUCER_RECEIVED_SEQ, Long.toString(seq));
       }
+      case EPOCH_START_NOT_ZERO ->
+          r =
+              problem(
+                  ex,
+                  HttpResponseStatus.BAD_REQUEST,
+                  "epoch-must-start-at-zero",
+                  "a new producer epoch must start at Producer-Seq 0");
       case SEQUENCE_CONFLICT ->
           r =
               problem(
@@ -1173,16 +1180,6 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
         r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
       }
       default -> {
-        if ("EPOCH_START_NOT_ZERO".equals(status.name())) {
-          // By name: the status is newer than some engine builds this module compiles against.
-          r =
-              problem(
-                  ex,
-                  HttpResponseStatus.BAD_REQUEST,
-                  "epoch-must-start-at-zero",
-                  "a new producer epoch must start at Producer-Seq 0");
-          break;
-        }
         r =
             problem(
                 ex,

@@ -395,7 +395,7 @@ class StreamsHandlerTest {
         send("PUT", "/v1/stream/ttl", null, "Content-Type", "text/plain", "Stream-TTL", "1")
             .statusCode());
     assertEquals(200, send("HEAD", "/v1/stream/ttl", null).statusCode());
-    Thread.sleep(1_200);
+    Thread.sleep(1_000 + StreamState.TTL_GRACE_MS + 200);
     assertHeadNotFound("/v1/stream/ttl");
     assertEquals(
         201, send("PUT", "/v1/stream/ttl", null, "Content-Type", "text/plain").statusCode());
