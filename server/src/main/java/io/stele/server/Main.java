@@ -15,6 +15,8 @@ public final class Main {
           + "\n"
           + "commands:\n"
           + "  serve      run a node (stele serve --help lists every setting)\n"
+          + "  check      verify a stopped node's data directory: stele check [--data-dir D]\n"
+          + "  bench      load-generate against a node over HTTP (stele bench --help)\n"
           + "  version    print the version\n"
           + "  help       print this help\n"
           + "\n"
@@ -40,6 +42,10 @@ public final class Main {
     switch (args[0]) {
       case "serve":
         return serve(rest, env, out, err);
+      case "check":
+        return check(rest, out, err);
+      case "bench":
+        return io.stele.perf.BenchCli.run(rest.toArray(new String[0]), out, err);
       case "version":
       case "--version":
         out.println("stele " + Version.version());
@@ -52,6 +58,40 @@ public final class Main {
       default:
         err.println("stele: unknown command '" + args[0] + "' (try 'stele help')");
         return ExitCode.USAGE;
+    }
+  }
+
+  /** Offline check of every batch CRC and index: 0 healthy, 1 damaged index, 2 corrupt log. */
+  private static int check(final List<String> args, final PrintStream out, final PrintStream err) {
+    String dir = "./data";
+    for (int i = 0; i < args.size(); i++) {
+      final String a = args.get(i);
+      if (a.equals("--data-dir") && i + 1 < args.size()) {
+        dir = args.get(++i);
+      } else if (a.startsWith("--data-dir=")) {
+        dir = a.substring("--data-dir=".length());
+      } else if (a.equals("--help") || a.equals("-h")) {
+        out.println(
+            "usage: stele check [--data-dir D]   (exit 0 healthy, 1 damaged index, 2 corrupt)");
+        return ExitCode.OK;
+      } else {
+        err.println("stele: unexpected argument '" + a + "' (usage: stele check [--data-dir D])");
+        return ExitCode.USAGE;
+      }
+    }
+    final java.nio.file.Path path = java.nio.file.Path.of(dir);
+    if (!java.nio.file.Files.isDirectory(path)) {
+      err.println("stele: no data directory " + path.toAbsolutePath().normalize());
+      return ExitCode.USAGE;
+    }
+    try (DataDirectory locked = DataDirectory.open(dir)) {
+      return io.stele.engine.tools.LogCheck.run(locked.path(), out);
+    } catch (final FatalException e) {
+      err.println("stele: " + e.getMessage());
+      return ExitCode.FATAL;
+    } catch (final java.io.IOException e) {
+      err.println("stele: " + e.getMessage());
+      return ExitCode.FATAL;
     }
   }
 

@@ -182,4 +182,71 @@ class ServeProcessTest {
       assertTrue(help.contains(s.flag()), "help lacks " + s.flag());
     }
   }
+
+  @Test
+  void shouldCheckADataDirectoryAndFindACorruptBatch() throws Exception {
+    final Path data = dir.resolve("checked");
+    final Process p = start("serve", "--port", "0", "--data-dir", data.toString());
+    final int port = awaitPort(p);
+    final HttpClient client = HttpClient.newHttpClient();
+    final String base = "http://127.0.0.1:" + port;
+    assertEquals(
+        201,
+        client
+            .send(
+                HttpRequest.newBuilder(URI.create(base + "/v1/topics/c"))
+                    .PUT(HttpRequest.BodyPublishers.noBody())
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .statusCode());
+    for (int i = 0; i < 10; i++) {
+      assertEquals(
+          200,
+          client
+              .send(
+                  HttpRequest.newBuilder(URI.create(base + "/v1/topics/c/records?durability=local"))
+                      .POST(HttpRequest.BodyPublishers.ofString("record-" + i))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .statusCode());
+    }
+    p.destroy();
+    assertTrue(p.waitFor(5, TimeUnit.SECONDS));
+
+    final Process ok = start("check", "--data-dir", data.toString());
+    assertTrue(ok.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, ok.exitValue(), output(ok));
+
+    // Flip one byte inside the last record's value: its batch CRC no longer matches.
+    final Path segment;
+    try (java.util.stream.Stream<Path> files = Files.walk(data)) {
+      segment =
+          files
+              .filter(f -> Files.isRegularFile(f) && f.getFileName().toString().matches("\\d+.*"))
+              .filter(f -> f.getParent().getFileName().toString().startsWith("shard"))
+              .sorted()
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no segment file under " + data));
+    }
+    final byte[] bytes = Files.readAllBytes(segment);
+    final byte[] needle = "record-9".getBytes(StandardCharsets.US_ASCII);
+    int at = -1;
+    for (int i = 0; i + needle.length <= bytes.length && at < 0; i++) {
+      if (java.util.Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)) {
+        at = i;
+      }
+    }
+    assertTrue(at > 0, "record-9 not found in " + segment);
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(segment, java.nio.file.StandardOpenOption.WRITE)) {
+      ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) (bytes[at] ^ 0x01)}), at);
+    }
+    final Process bad = start("check", "--data-dir", data.toString());
+    assertTrue(bad.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(2, bad.exitValue(), output(bad));
+
+    final Process missing = start("check", "--data-dir", dir.resolve("none").toString());
+    assertTrue(missing.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(ExitCode.USAGE, missing.exitValue(), output(missing));
+  }
 }
