@@ -254,4 +254,32 @@ class StorageEngineTest {
       assertEquals(99, readAll(e, "t", 0, 99, 1000).get(0).offset());
     }
   }
+
+  @Test
+  void shouldFindOffsetsByTimestamp() throws Exception {
+    try (StorageEngine e = EngineFixture.open(dir)) {
+      create(e, "t", 1);
+      final AppendRequest r = new AppendRequest(4);
+      final Completions c = new Completions();
+      for (int i = 0; i < 50; i++) {
+        r.reset().topic("t", 0).durability(Durability.LOCAL).timestampMs(1_000L * (i + 1));
+        final byte[] v = ("x".repeat(100) + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        r.addRecord(new org.agrona.concurrent.UnsafeBuffer(v), 0, -1, 0, v.length);
+        r.addRecord(new org.agrona.concurrent.UnsafeBuffer(v), 0, -1, 0, v.length);
+        assertEquals(AppendStatus.ACCEPTED, e.append(r, c));
+        assertEquals(AppendStatus.OK, c.next().status());
+      }
+      // Batch i (records 2i, 2i+1) has timestamp 1000 * (i + 1).
+      assertEquals(0, e.offsetForTimestamp("t", 0, 0));
+      assertEquals(0, e.offsetForTimestamp("t", 0, 1_000));
+      assertEquals(2, e.offsetForTimestamp("t", 0, 1_001));
+      assertEquals(60, e.offsetForTimestamp("t", 0, 31_000));
+      assertEquals(98, e.offsetForTimestamp("t", 0, 50_000));
+      assertEquals(-1, e.offsetForTimestamp("t", 0, 50_001));
+      assertEquals(-1, e.offsetForTimestamp("nope", 0, 0));
+      assertEquals(
+          List.of(1_000L, 1_000L, 2_000L),
+          readAll(e, "t", 0, 0, 3).stream().map(EngineFixture.Rec::timestamp).toList());
+    }
+  }
 }
