@@ -39,7 +39,8 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -f "$jar" ]] || { echo "no jar at $jar (build: ./mvnw -B -q -DskipTests -pl server -am package)" >&2; exit 2; }
 mkdir -p "$out"
-bench=(java -cp "$jar" io.stele.perf.BenchCli)
+# BENCH_CP: run the generator from another class path (e.g. perf/target/classes + deps).
+bench=(java -cp "${BENCH_CP:-$jar}" io.stele.perf.BenchCli)
 
 pids=()
 dirs=()
