@@ -962,7 +962,11 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     req.reset();
     if (admitted != AppendStatus.ACCEPTED) {
       pending.remove(id);
-      respondAppendFailure(ex, s, admitted, -1, pid, epoch, seq);
+      if (create) {
+        undoCreate(s, () -> respondAppendFailure(ex, s, admitted, -1, pid, epoch, seq));
+      } else {
+        respondAppendFailure(ex, s, admitted, -1, pid, epoch, seq);
+      }
     }
   }
 
@@ -973,6 +977,22 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     } else {
       append(ex, s.topic);
     }
+  }
+
+  /**
+   * A PUT whose initial body could not be written (too large, busy, storage failure) creates
+   * nothing: the new topic is deleted again before the error is answered, so a retried PUT creates
+   * it with its body instead of finding an empty stream and answering 200.
+   */
+  private void undoCreate(final StreamState s, final Runnable thenAnswer) {
+    engine.deleteTopic(
+        s.topic,
+        durability,
+        (status, desc) -> {
+          states.remove(s.topic, s);
+          waiters.forget(s.topic);
+          thenAnswer.run();
+        });
   }
 
   /** An append to a closed stream: a duplicate of an accepted write is 204, anything else 409. */
@@ -1096,7 +1116,12 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
       ex.respond(r);
       return;
     }
-    respondAppendFailure(ex, s, status, baseOffset, p.producerId, p.epoch, p.seq);
+    if (p.create) {
+      undoCreate(
+          s, () -> respondAppendFailure(ex, s, status, baseOffset, p.producerId, p.epoch, p.seq));
+    } else {
+      respondAppendFailure(ex, s, status, baseOffset, p.producerId, p.epoch, p.seq);
+    }
   }
 
   private void respondAppendFailure(

@@ -566,4 +566,16 @@ class StreamsHandlerTest {
     }
     assertEquals(accepted, body.chars().filter(c -> c == '<').count());
   }
+
+  @Test
+  void shouldCreateNothingWhenTheInitialBodyIsRefused() throws Exception {
+    final HttpRequest put =
+        HttpRequest.newBuilder(uri("/v1/stream/big"))
+            .header("Content-Type", "application/octet-stream")
+            .PUT(HttpRequest.BodyPublishers.ofByteArray(new byte[2 << 20]))
+            .build();
+    final HttpResponse<String> r = client.send(put, HttpResponse.BodyHandlers.ofString());
+    assertProblem(r, 413);
+    assertHeadNotFound("/v1/stream/big");
+  }
 }
