@@ -263,9 +263,22 @@ final class Recovery {
     }
   }
 
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16);
+
   /** One past the last non-zero byte in {@code [from, to)}, or {@code from} if all zero. */
   static int lastNonZero(final UnsafeBuffer b, final int from, final int to) {
+    final ByteBuffer bb = b.byteBuffer();
     int i = to;
+    if (bb != null && b.wrapAdjustment() == 0) {
+      // Vectorized comparison with a zero block, 64 KiB at a time, from the end backwards.
+      final int chunk = ZEROS.capacity();
+      while (i - chunk >= from) {
+        if (bb.slice(i - chunk, chunk).mismatch(ZEROS) >= 0) {
+          break;
+        }
+        i -= chunk;
+      }
+    }
     while (i - 8 >= from && (i & 7) == 0) {
       if (b.getLong(i - 8) != 0) {
         break;

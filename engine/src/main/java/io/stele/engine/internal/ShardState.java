@@ -5,9 +5,9 @@ import io.stele.engine.format.BatchDescriptor;
 import io.stele.engine.format.ControlCodec;
 import io.stele.engine.format.Utf8;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -347,45 +347,44 @@ final class ShardState {
     if ((int) crc.getValue() != stored) {
       throw new IOException("checkpoint CRC mismatch");
     }
-    final DataInputStream in =
-        new DataInputStream(new java.io.ByteArrayInputStream(data, 0, data.length - 4));
-    if (in.readLong() != CHECKPOINT_MAGIC || in.readInt() != CHECKPOINT_VERSION) {
+    final ByteBuffer in = ByteBuffer.wrap(data, 0, data.length - 4);
+    if (in.getLong() != CHECKPOINT_MAGIC || in.getInt() != CHECKPOINT_VERSION) {
       throw new IOException("not a checkpoint (magic or version)");
     }
     final ShardState s = new ShardState(indexIntervalBytes);
-    final long position = in.readLong();
-    final int segmentBytes = in.readInt();
-    s.nextLogIndex = in.readLong();
-    s.lastTerm = in.readLong();
-    s.nextTopicId = in.readInt();
-    s.bytesSinceLogIndexEntry = in.readLong();
+    final long position = in.getLong();
+    final int segmentBytes = in.getInt();
+    s.nextLogIndex = in.getLong();
+    s.lastTerm = in.getLong();
+    s.nextTopicId = in.getInt();
+    s.bytesSinceLogIndexEntry = in.getLong();
     final long[] li = readLongs(in);
     for (int i = 0; i < li.length; i += 4) {
       s.logIndexIndex.add(li[i], li[i + 1], li[i + 2], li[i + 3]);
     }
-    final int topics = in.readInt();
+    final int topics = in.getInt();
     for (int i = 0; i < topics; i++) {
-      final int id = in.readInt();
+      final int id = in.getInt();
       final String name = readString(in);
-      final int partitions = in.readInt();
-      final long retentionMs = in.readLong();
-      final long retentionBytes = in.readLong();
+      final int partitions = in.getInt();
+      final long retentionMs = in.getLong();
+      final long retentionBytes = in.getLong();
       final Map<String, String> attrs = readMap(in);
       final TopicState t =
           new TopicState(id, name, new TopicConfig(partitions, retentionMs, retentionBytes, attrs));
       for (final PartitionState p : t.partitions) {
-        p.nextOffset = in.readLong();
-        p.totalBytes = in.readLong();
-        p.bytesAtLastIndex = in.readLong();
-        p.maxTimestamp = in.readLong();
-        p.startOffset = in.readLong();
-        if (in.readBoolean()) {
+        p.nextOffset = in.getLong();
+        p.totalBytes = in.getLong();
+        p.bytesAtLastIndex = in.getLong();
+        p.maxTimestamp = in.getLong();
+        p.startOffset = in.getLong();
+        if ((in.get() != 0)) {
           p.lastStreamSeq = readString(in);
         }
-        final int producers = in.readInt();
+        final int producers = in.getInt();
         for (int k = 0; k < producers; k++) {
           final String pid = readString(in);
-          p.producers.put(pid, new ProducerState(in.readLong(), in.readLong(), in.readLong()));
+          p.producers.put(pid, new ProducerState(in.getLong(), in.getLong(), in.getLong()));
         }
         final long[] idx = readLongs(in);
         for (int k = 0; k < idx.length; k += 4) {
@@ -395,17 +394,17 @@ final class ShardState {
       s.topicsById.put(id, t);
       s.topicsByName.put(name, t);
     }
-    final int groups = in.readInt();
+    final int groups = in.getInt();
     for (int i = 0; i < groups; i++) {
       final String key = readString(in);
-      final int n = in.readInt();
+      final int n = in.getInt();
       final ConcurrentHashMap<Integer, Long> m = new ConcurrentHashMap<>();
       for (int k = 0; k < n; k++) {
-        m.put(in.readInt(), in.readLong());
+        m.put(in.getInt(), in.getLong());
       }
       s.groupOffsets.put(key, m);
     }
-    if (in.available() != 0) {
+    if (in.remaining() != 0) {
       throw new IOException("trailing bytes in checkpoint");
     }
     return new Restored(s, position, segmentBytes);
@@ -418,15 +417,14 @@ final class ShardState {
     }
   }
 
-  private static long[] readLongs(final DataInputStream in) throws IOException {
-    final int n = in.readInt();
-    if (n < 0 || n > in.available() / 8) {
+  private static long[] readLongs(final ByteBuffer in) throws IOException {
+    final int n = in.getInt();
+    if (n < 0 || n > in.remaining() / 8) {
       throw new IOException("bad array length in checkpoint");
     }
     final long[] v = new long[n];
-    for (int i = 0; i < n; i++) {
-      v[i] = in.readLong();
-    }
+    in.asLongBuffer().get(v);
+    in.position(in.position() + n * 8);
     return v;
   }
 
@@ -436,13 +434,15 @@ final class ShardState {
     out.write(b);
   }
 
-  private static String readString(final DataInputStream in) throws IOException {
-    final int n = in.readInt();
-    if (n < 0 || n > in.available()) {
+  private static String readString(final ByteBuffer in) throws IOException {
+    final int n = in.getInt();
+    if (n < 0 || n > in.remaining()) {
       throw new IOException("bad string length in checkpoint");
     }
-    final byte[] b = in.readNBytes(n);
-    return new String(b, StandardCharsets.UTF_8);
+    final String v =
+        new String(in.array(), in.arrayOffset() + in.position(), n, StandardCharsets.UTF_8);
+    in.position(in.position() + n);
+    return v;
   }
 
   private static void writeMap(final DataOutputStream out, final Map<String, String> m)
@@ -455,9 +455,9 @@ final class ShardState {
     }
   }
 
-  private static Map<String, String> readMap(final DataInputStream in) throws IOException {
-    final int n = in.readInt();
-    if (n < 0 || n > in.available()) {
+  private static Map<String, String> readMap(final ByteBuffer in) throws IOException {
+    final int n = in.getInt();
+    if (n < 0 || n > in.remaining()) {
       throw new IOException("bad map size in checkpoint");
     }
     final Map<String, String> m = new HashMap<>();
