@@ -329,7 +329,7 @@ final class Report {
     final double lo = Math.floor(Math.log10(Math.max(yMin, 0.001)));
     final double hi = Math.ceil(Math.log10(yMax * 1.01));
     final double xMax = 5; // 99.999%
-    final StringBuilder sb = svgOpen();
+    final StringBuilder sb = svgOpen(names.size());
     for (int k = 0; k <= 5; k++) {
       final double x = ML + (W - ML - MR) * k / xMax;
       sb.append(line(x, MT, x, H - MB, "grid"));
@@ -394,15 +394,28 @@ final class Report {
         }
       }
       if (!pts.isEmpty()) {
-        names.add(label(r));
+        names.add(label(r) + " (due in window, answered)");
         series.add(pts);
+        final List<double[]> answered = new ArrayList<>();
+        for (final Object s : list(r, "steps")) {
+          final double offered = num(s, "offered_rate");
+          final double completed = num(s, "completed_rate");
+          if (!Double.isNaN(offered) && !Double.isNaN(completed)) {
+            answered.add(new double[] {offered, completed});
+            max = Math.max(max, completed);
+          }
+        }
+        if (!answered.isEmpty()) {
+          names.add(label(r) + " (all answers in window)");
+          series.add(answered);
+        }
       }
     }
     if (series.isEmpty() || max <= 0) {
       return "";
     }
     final double top = niceCeil(max);
-    final StringBuilder sb = svgOpen();
+    final StringBuilder sb = svgOpen(names.size());
     for (int k = 0; k <= 5; k++) {
       final double v = top * k / 5;
       final double x = ML + (W - ML - MR) * v / top;
@@ -485,13 +498,14 @@ final class Report {
 
   // ---------------------------------------------------------------------------------------------
 
-  private static StringBuilder svgOpen() {
+  /** An SVG of the plot's size plus one legend row per series under it. */
+  private static StringBuilder svgOpen(final int legendRows) {
     return new StringBuilder(
         String.format(
             Locale.ROOT,
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\">\n",
             W,
-            H));
+            H + 8 + 16 * legendRows));
   }
 
   private static void axes(final StringBuilder sb, final String x, final String y) {
@@ -508,7 +522,7 @@ final class Report {
 
   private static void legend(final StringBuilder sb, final List<String> names) {
     for (int i = 0; i < names.size(); i++) {
-      final double y = MT + 12 + 16 * i;
+      final double y = H + 12 + 16 * i; // under the plot, so it never hides a line
       sb.append(
           String.format(
               Locale.ROOT,
