@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.FastThreadLocal;
-import io.stele.engine.AppendListener;
 import io.stele.engine.AppendRequest;
 import io.stele.engine.AppendStatus;
 import io.stele.engine.Durability;
@@ -60,6 +59,9 @@ public final class TopicsHandler implements RouteHandler {
           return new UnsafeBuffer(0, 0);
         }
       };
+
+  /** One append listener per event loop (the engine registers a bounded number of listeners). */
+  private final FastThreadLocal<ProduceCompletions> completions = new FastThreadLocal<>();
 
   private final FastThreadLocal<ExpandableArrayBuffer> scratchBuffers =
       new FastThreadLocal<>() {
@@ -423,12 +425,17 @@ public final class TopicsHandler implements RouteHandler {
 
     final long startNs = System.nanoTime();
     final int count = req.recordCount();
-    final AppendListener listener =
-        (correlationId, status, p, baseOffset, n, achieved) ->
-            onAppended(ex, topic, status, p, baseOffset, n, achieved, startNs);
+    ProduceCompletions listener = completions.get();
+    if (listener == null || listener.loop() != ex.executor()) {
+      listener = new ProduceCompletions(ex.executor());
+      completions.set(listener);
+    }
+    final long correlationId = listener.register(ex, topic, startNs);
+    req.correlationId(correlationId);
     final AppendStatus admitted = engine.append(req, listener);
     req.reset();
     if (admitted != AppendStatus.ACCEPTED) {
+      listener.forget(correlationId);
       onAppended(ex, topic, admitted, partition, -1, count, null, startNs);
     }
   }
@@ -441,7 +448,7 @@ public final class TopicsHandler implements RouteHandler {
         "a produce request may carry at most " + config.maxRecordsPerRequest() + " records");
   }
 
-  private static void onAppended(
+  static void onAppended(
       final Exchange ex,
       final String topic,
       final AppendStatus status,
