@@ -1,6 +1,7 @@
 package io.stele.perf;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 
 /**
  * An incremental HTTP/1.1 response parser that allocates nothing per response.
@@ -35,6 +36,7 @@ final class HttpResponseParser implements ResponseParser {
 
   private final ResponseListener listener;
   private final boolean streamBodies;
+  private final ByteProcessor newlineCounter;
   private final byte[] line = new byte[MAX_LINE_BYTES];
   private int lineLength;
 
@@ -54,6 +56,13 @@ final class HttpResponseParser implements ResponseParser {
   HttpResponseParser(final ResponseListener listener, final boolean streamBodies) {
     this.listener = listener;
     this.streamBodies = streamBodies;
+    this.newlineCounter =
+        b -> {
+          if (b == '\n') {
+            bodyLines++;
+          }
+          return true;
+        };
   }
 
   @Override
@@ -76,10 +85,8 @@ final class HttpResponseParser implements ResponseParser {
   private void consumeBody(final ByteBuf in) {
     final int n = (int) Math.min(remaining, in.readableBytes());
     final int start = in.readerIndex();
-    for (int i = start, end = start + n; i < end; i++) {
-      if (in.getByte(i) == '\n') {
-        bodyLines++;
-      }
+    if (n > 0) {
+      in.forEachByte(start, n, newlineCounter); // Netty's unrolled scan, no bounds check per byte
     }
     if (streamBodies && n > 0) {
       listener.onBodyBytes(in, start, n);
