@@ -1,0 +1,2 @@
+/** Tests of the peer transport over real loopback sockets. */
+package io.stele.replication.transport;
