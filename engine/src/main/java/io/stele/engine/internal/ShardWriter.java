@@ -178,15 +178,16 @@ final class ShardWriter implements Agent, MessageHandler {
       final ProducerState ps = p.producers.get(pid);
       if (ps == null) {
         if (seq != 0) {
-          reject(corr, listener, p, durability, AppendStatus.SEQUENCE_GAP, -1);
+          // An unknown producer starts at sequence 0: report 0 as the expected sequence.
+          reject(corr, listener, p, durability, AppendStatus.SEQUENCE_GAP, 0);
           return;
         }
       } else if (epoch < ps.epoch) {
-        reject(corr, listener, p, durability, AppendStatus.STALE_EPOCH, -1);
+        reject(corr, listener, p, durability, AppendStatus.STALE_EPOCH, ps.epoch);
         return;
       } else if (epoch > ps.epoch) {
         if (seq != 0) {
-          reject(corr, listener, p, durability, AppendStatus.SEQUENCE_GAP, -1);
+          reject(corr, listener, p, durability, AppendStatus.EPOCH_START_NOT_ZERO, -1);
           return;
         }
       } else if (seq <= ps.seq) {
@@ -199,7 +200,7 @@ final class ShardWriter implements Agent, MessageHandler {
             seq == ps.seq ? ps.baseOffset : -1);
         return;
       } else if (seq > ps.seq + 1) {
-        reject(corr, listener, p, durability, AppendStatus.SEQUENCE_GAP, -1);
+        reject(corr, listener, p, durability, AppendStatus.SEQUENCE_GAP, ps.seq + 1);
         return;
       }
     }

@@ -99,11 +99,17 @@ class StorageEngineTest {
       assertEquals(AppendStatus.DUPLICATE, dup.status());
       assertEquals(1, dup.baseOffset());
       assertEquals(AppendStatus.DUPLICATE, produce(e, r, c, "p", 0, 0).status());
-      assertEquals(AppendStatus.SEQUENCE_GAP, produce(e, r, c, "p", 0, 3).status());
-      assertEquals(AppendStatus.SEQUENCE_GAP, produce(e, r, c, "p", 1, 1).status());
+      final Completions.Done gap = produce(e, r, c, "p", 0, 3);
+      assertEquals(AppendStatus.SEQUENCE_GAP, gap.status());
+      assertEquals(2, gap.baseOffset(), "a gap reports the expected sequence");
+      assertEquals(AppendStatus.EPOCH_START_NOT_ZERO, produce(e, r, c, "p", 1, 1).status());
       assertEquals(AppendStatus.OK, produce(e, r, c, "p", 1, 0).status());
-      assertEquals(AppendStatus.STALE_EPOCH, produce(e, r, c, "p", 0, 2).status());
-      assertEquals(AppendStatus.SEQUENCE_GAP, produce(e, r, c, "q", 0, 5).status());
+      final Completions.Done stale = produce(e, r, c, "p", 0, 2);
+      assertEquals(AppendStatus.STALE_EPOCH, stale.status());
+      assertEquals(1, stale.baseOffset(), "a stale epoch reports the current epoch");
+      final Completions.Done fresh = produce(e, r, c, "q", 0, 5);
+      assertEquals(AppendStatus.SEQUENCE_GAP, fresh.status());
+      assertEquals(0, fresh.baseOffset(), "an unknown producer is expected at sequence 0");
     }
     try (StorageEngine e = EngineFixture.open(dir)) {
       final AppendRequest r = new AppendRequest(4);
@@ -111,7 +117,9 @@ class StorageEngineTest {
       // State survives restart (it is in the batches and the checkpoint).
       assertEquals(AppendStatus.DUPLICATE, produce(e, r, c, "p", 1, 0).status());
       assertEquals(AppendStatus.OK, produce(e, r, c, "p", 1, 1).status());
-      assertEquals(AppendStatus.STALE_EPOCH, produce(e, r, c, "p", 0, 9).status());
+      final Completions.Done stale = produce(e, r, c, "p", 0, 9);
+      assertEquals(AppendStatus.STALE_EPOCH, stale.status());
+      assertEquals(1, stale.baseOffset(), "the epoch survives restart too");
     }
   }
 
