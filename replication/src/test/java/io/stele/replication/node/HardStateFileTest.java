@@ -1,0 +1,73 @@
+package io.stele.replication.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.stele.replication.raft.ReplicaId;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class HardStateFileTest {
+  @TempDir Path dir;
+
+  @Test
+  void shouldReturnNullWhenNoFileExists() throws IOException {
+    assertNull(new HardStateFile(dir, 0).load());
+  }
+
+  @Test
+  void shouldLoadWhatWasLastSaved() throws IOException {
+    final HardStateFile f = new HardStateFile(dir.resolve("data"), 3);
+    final SplittableRandom r = new SplittableRandom(5);
+    HardStateFile.State last = null;
+    for (int i = 0; i < 20; i++) {
+      last =
+          new HardStateFile.State(r.nextLong(), ReplicaId.of(2, 1), 3, i + 1, ReplicaId.of(1, 0));
+      f.save(last);
+    }
+    assertEquals(last, new HardStateFile(dir.resolve("data"), 3).load());
+    assertEquals(HardStateFile.FILE_LENGTH, Files.size(f.path()));
+  }
+
+  @Test
+  void shouldRefuseAFileWithAnyFlippedBit() throws IOException {
+    final HardStateFile f = new HardStateFile(dir, 0);
+    f.save(new HardStateFile.State(7, ReplicaId.of(1, 0), 0, 9, ReplicaId.NONE));
+    final byte[] good = Files.readAllBytes(f.path());
+    for (int i = 0; i < good.length; i++) {
+      final byte[] bad = good.clone();
+      bad[i] ^= (byte) (1 << (i % 8));
+      Files.write(f.path(), bad);
+      assertThrows(IOException.class, f::load, "flipped byte " + i);
+    }
+    Files.write(f.path(), good); // negative control
+    assertEquals(9, f.load().term());
+  }
+
+  @Test
+  void shouldRefuseATruncatedFile() throws IOException {
+    final HardStateFile f = new HardStateFile(dir, 0);
+    f.save(new HardStateFile.State(7, ReplicaId.of(1, 0), 0, 9, ReplicaId.NONE));
+    final byte[] good = Files.readAllBytes(f.path());
+    Files.write(f.path(), java.util.Arrays.copyOf(good, good.length - 1));
+    assertThrows(IOException.class, f::load);
+  }
+
+  @Test
+  void shouldIgnoreAndRemoveATemporaryFileLeftByACrash() throws IOException {
+    final HardStateFile f = new HardStateFile(dir, 0);
+    f.save(new HardStateFile.State(7, ReplicaId.of(1, 0), 0, 4, ReplicaId.NONE));
+    final Path temp = dir.resolve("raft-0.state.tmp");
+    Files.write(temp, new byte[] {1, 2, 3});
+    assertEquals(4, f.load().term());
+    assertFalse(Files.exists(temp));
+    assertTrue(Files.exists(f.path()));
+  }
+}

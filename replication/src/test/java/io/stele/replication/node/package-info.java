@@ -1,0 +1,2 @@
+/** Tests of the replica node. */
+package io.stele.replication.node;
