@@ -155,6 +155,19 @@ public final class Exchange {
     respond(Problem.response(ctx.alloc(), request.protocolVersion(), status, type, detail));
   }
 
+  /** Completes with 405 and the {@code Allow} header naming the accepted methods. Any thread. */
+  public void methodNotAllowed(final String allow) {
+    final FullHttpResponse response =
+        Problem.response(
+            ctx.alloc(),
+            request.protocolVersion(),
+            HttpResponseStatus.METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            request.method() + " is not allowed on " + path + "; allowed: " + allow);
+    response.headers().set(HttpHeaderNames.ALLOW, allow);
+    respond(response);
+  }
+
   /** Builds a response of this exchange's HTTP version. */
   public FullHttpResponse newResponse(final HttpResponseStatus status, final ByteBuf body) {
     return new DefaultFullHttpResponse(request.protocolVersion(), status, body);

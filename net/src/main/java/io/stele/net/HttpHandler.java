@@ -144,7 +144,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case "/healthz":
         exchange.route("healthz");
         if (!isGetOrHead(method)) {
-          methodNotAllowed(exchange, "GET, HEAD");
+          exchange.methodNotAllowed("GET, HEAD");
         } else {
           exchange.respondJson(HttpResponseStatus.OK, "{\"status\":\"ok\"}\n");
         }
@@ -152,7 +152,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case "/readyz":
         exchange.route("readyz");
         if (!isGetOrHead(method)) {
-          methodNotAllowed(exchange, "GET, HEAD");
+          exchange.methodNotAllowed("GET, HEAD");
         } else if (shared.ready.getAsBoolean() && !shared.draining) {
           exchange.respondJson(HttpResponseStatus.OK, "{\"status\":\"ready\"}\n");
         } else {
@@ -170,7 +170,7 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
       case "/metrics":
         exchange.route("metrics");
         if (!isGetOrHead(method)) {
-          methodNotAllowed(exchange, "GET, HEAD");
+          exchange.methodNotAllowed("GET, HEAD");
         } else {
           final StringBuilder text = new StringBuilder(4096);
           shared.metrics.appendPrometheus(text, shared.transport);
@@ -198,23 +198,6 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
   private static boolean isGetOrHead(final HttpMethod method) {
     return HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method);
-  }
-
-  /** Answers 405 with the Allow header. */
-  static void methodNotAllowed(final Exchange exchange, final String allow) {
-    final FullHttpResponse response =
-        Problem.response(
-            exchange.alloc(),
-            exchange.request().protocolVersion(),
-            HttpResponseStatus.METHOD_NOT_ALLOWED,
-            "method-not-allowed",
-            exchange.request().method()
-                + " not allowed on "
-                + exchange.path()
-                + "; allowed: "
-                + allow);
-    response.headers().set(HttpHeaderNames.ALLOW, allow);
-    exchange.respond(response);
   }
 
   private void badRequest(final Exchange exchange, final Throwable cause) {

@@ -19,18 +19,6 @@ import java.nio.charset.StandardCharsets;
 final class Api {
   private Api() {}
 
-  static void methodNotAllowed(final Exchange ex, final String allow) {
-    final FullHttpResponse response =
-        Problem.response(
-            ex.alloc(),
-            ex.request().protocolVersion(),
-            HttpResponseStatus.METHOD_NOT_ALLOWED,
-            "method-not-allowed",
-            ex.request().method() + " is not allowed on " + ex.path() + "; allowed: " + allow);
-    response.headers().set(HttpHeaderNames.ALLOW, allow);
-    ex.respond(response);
-  }
-
   static FullHttpResponse json(
       final Exchange ex, final HttpResponseStatus status, final CharSequence json) {
     final ByteBuf body = ex.alloc().buffer(json.length() + 8);

@@ -59,12 +59,12 @@ public final class GroupsHandler implements RouteHandler {
       if (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD)) {
         read(ex, group, topic);
       } else {
-        Api.methodNotAllowed(ex, "GET, HEAD");
+        ex.methodNotAllowed("GET, HEAD");
       }
       return;
     }
     if (!method.equals(HttpMethod.PUT)) {
-      Api.methodNotAllowed(ex, "PUT");
+      ex.methodNotAllowed("PUT");
       return;
     }
     final int partition = Api.parsePartition(parts[3]);

@@ -93,7 +93,7 @@ public final class TopicsHandler implements RouteHandler {
       if (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD)) {
         list(ex);
       } else {
-        Api.methodNotAllowed(ex, "GET, HEAD");
+        ex.methodNotAllowed("GET, HEAD");
       }
       return;
     }
@@ -114,7 +114,7 @@ public final class TopicsHandler implements RouteHandler {
       } else if (method.equals(HttpMethod.DELETE)) {
         delete(ex, topic);
       } else {
-        Api.methodNotAllowed(ex, "GET, HEAD, PUT, DELETE");
+        ex.methodNotAllowed("GET, HEAD, PUT, DELETE");
       }
       return;
     }
@@ -123,14 +123,14 @@ public final class TopicsHandler implements RouteHandler {
       if (method.equals(HttpMethod.POST)) {
         produce(ex, topic);
       } else {
-        Api.methodNotAllowed(ex, "POST");
+        ex.methodNotAllowed("POST");
       }
       return;
     }
     if (parts.length == 4 && parts[1].equals("partitions") && parts[3].equals("records")) {
       ex.route("consume");
       if (!method.equals(HttpMethod.GET)) {
-        Api.methodNotAllowed(ex, "GET");
+        ex.methodNotAllowed("GET");
         return;
       }
       final int partition = Api.parsePartition(parts[2]);
@@ -167,11 +167,7 @@ public final class TopicsHandler implements RouteHandler {
   }
 
   private void create(final Exchange ex, final String topic) {
-    if (topic.startsWith(TopicNames.RESERVED_PREFIX)) {
-      ex.problem(
-          HttpResponseStatus.BAD_REQUEST,
-          "reserved-topic-name",
-          "topic names starting with '__' are reserved");
+    if (reserved(ex, topic)) {
       return;
     }
     final Durability durability = Api.durability(ex);
@@ -262,6 +258,18 @@ public final class TopicsHandler implements RouteHandler {
         });
   }
 
+  /** Internal topics (Durable Streams) are not the native API's to create or delete. */
+  private static boolean reserved(final Exchange ex, final String topic) {
+    if (!topic.startsWith(TopicNames.RESERVED_PREFIX)) {
+      return false;
+    }
+    ex.problem(
+        HttpResponseStatus.BAD_REQUEST,
+        "reserved-topic-name",
+        "topic names starting with '__' are reserved");
+    return true;
+  }
+
   private void describe(final Exchange ex, final String topic) {
     final TopicDescription d = engine.describeTopic(topic);
     if (d == null) {
@@ -297,11 +305,7 @@ public final class TopicsHandler implements RouteHandler {
   }
 
   private void delete(final Exchange ex, final String topic) {
-    if (topic.startsWith(TopicNames.RESERVED_PREFIX)) {
-      ex.problem(
-          HttpResponseStatus.BAD_REQUEST,
-          "reserved-topic-name",
-          "topic names starting with '__' are reserved");
+    if (reserved(ex, topic)) {
       return;
     }
     final Durability durability = Api.durability(ex);
