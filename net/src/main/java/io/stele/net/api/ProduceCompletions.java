@@ -5,6 +5,9 @@ import io.stele.engine.AppendListener;
 import io.stele.engine.AppendStatus;
 import io.stele.engine.Durability;
 import io.stele.net.Exchange;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.agrona.collections.Long2ObjectHashMap;
 
 /**
@@ -13,8 +16,13 @@ import org.agrona.collections.Long2ObjectHashMap;
  * is handed back to the loop, where the request is answered. The engine registers a bounded number
  * of listeners, so a listener per request is not an option.
  *
- * <p>Threading: {@link #onComplete} runs on the engine thread and only enqueues onto the loop;
- * everything else runs on the loop, which alone touches {@link #inFlight}.
+ * <p>Completions are queued and the loop is woken once per burst, not once per completion: the
+ * engine completes a whole flush cycle's appends at once, and each wake-up of an event loop from
+ * another thread costs a system call and a cross-core hand-off.
+ *
+ * <p>Threading: {@link #onComplete} runs on the engine thread and only enqueues; everything else
+ * runs on the loop, which alone touches {@link #inFlight}. The queue holds at most the requests in
+ * flight on the loop, which its connections' pipelining limit bounds.
  */
 final class ProduceCompletions implements AppendListener {
   /** A produce request waiting for its completion. */
@@ -66,6 +74,9 @@ final class ProduceCompletions implements AppendListener {
 
   private final EventExecutor loop;
   private final Long2ObjectHashMap<Pending> inFlight = new Long2ObjectHashMap<>();
+  private final Queue<Completion> completed = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean drainScheduled = new AtomicBoolean();
+  private final Runnable drain = this::drain;
   private long nextCorrelationId;
 
   ProduceCompletions(final EventExecutor loop) {
@@ -96,6 +107,19 @@ final class ProduceCompletions implements AppendListener {
       final long baseOffset,
       final int count,
       final Durability achieved) {
-    loop.execute(new Completion(correlationId, status, partition, baseOffset, count, achieved));
+    completed.add(new Completion(correlationId, status, partition, baseOffset, count, achieved));
+    if (drainScheduled.compareAndSet(false, true)) {
+      loop.execute(drain);
+    }
+  }
+
+  /** Answers every queued completion. Loop only. */
+  private void drain() {
+    // Cleared first: a completion queued from here on schedules another drain, none is missed.
+    drainScheduled.set(false);
+    Completion c;
+    while ((c = completed.poll()) != null) {
+      c.run();
+    }
   }
 }
