@@ -25,8 +25,10 @@ import org.jctools.queues.MpscArrayQueue;
  * the event loop. Nothing here blocks the event loop.
  *
  * <p>Buffers: {@link #send} retains the ByteBuf payloads it keeps and releases them once written or
- * dropped; the caller keeps its own references. Messages handed to {@link #poll}'s handler carry
- * payloads the handler owns and releases ({@link PeerMessages#release(Message)}).
+ * dropped; the caller keeps its own references and must not move their reader or writer indexes (or
+ * write into the readable bytes) until then: the frame is built from them on the event loop.
+ * Messages handed to {@link #poll}'s handler carry payloads the handler owns and releases ({@link
+ * PeerMessages#release(Message)}).
  */
 public final class PeerTransport implements AutoCloseable {
   private final TransportConfig config;

@@ -13,6 +13,7 @@ import io.stele.replication.raft.ReplicaId;
 import io.stele.replication.raft.Role;
 import io.stele.replication.raft.SplitMix64;
 import io.stele.replication.transport.IoTransport;
+import io.stele.replication.transport.LeakWatch;
 import io.stele.replication.transport.PeerTransport;
 import io.stele.replication.transport.TransportConfig;
 import java.net.InetAddress;
@@ -29,6 +30,7 @@ import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,11 +42,17 @@ class RaftNodeTest {
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
 
+  @BeforeAll
+  static void watchLeaks() {
+    LeakWatch.install();
+  }
+
   @AfterEach
   void tearDown() throws Exception {
     for (int i = closeables.size() - 1; i >= 0; i--) {
       closeables.get(i).close();
     }
+    LeakWatch.assertNoLeaks();
   }
 
   private static void await(final String what, final BooleanSupplier condition) {

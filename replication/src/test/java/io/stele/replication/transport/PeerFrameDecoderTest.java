@@ -16,6 +16,8 @@ import io.stele.replication.raft.Message;
 import io.stele.replication.raft.MessageType;
 import io.stele.replication.raft.ReplicaId;
 import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class PeerFrameDecoderTest {
@@ -23,6 +25,17 @@ class PeerFrameDecoderTest {
   private final TransportCounters counters = new TransportCounters();
   private final EmbeddedChannel channel = new EmbeddedChannel(new PeerFrameDecoder(MAX, counters));
   private final PeerMessageEncoder encoder = new PeerMessageEncoder();
+
+  @BeforeAll
+  static void watchLeaks() {
+    LeakWatch.install();
+  }
+
+  @AfterEach
+  void noLeaks() {
+    channel.finishAndReleaseAll();
+    LeakWatch.assertNoLeaks();
+  }
 
   private static Message append(final byte[] payload) {
     return new Message(

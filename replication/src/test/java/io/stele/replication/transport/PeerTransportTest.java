@@ -30,6 +30,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -43,6 +44,11 @@ class PeerTransportTest {
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final List<ByteBuf> payloads = new ArrayList<>();
 
+  @BeforeAll
+  static void watchLeaks() {
+    LeakWatch.install();
+  }
+
   @AfterEach
   void tearDown() throws Exception {
     for (int i = closeables.size() - 1; i >= 0; i--) {
@@ -53,6 +59,7 @@ class PeerTransportTest {
       assertEquals(1, b.refCnt(), "payload reference count after close");
       b.release();
     }
+    LeakWatch.assertNoLeaks();
   }
 
   private static InetSocketAddress loopback(final int port) {
