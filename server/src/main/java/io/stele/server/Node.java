@@ -7,6 +7,7 @@ import io.stele.net.HttpServer;
 import io.stele.net.HttpServerConfig;
 import io.stele.net.Route;
 import io.stele.net.TailWaiters;
+import io.stele.net.Transport;
 import io.stele.net.api.ApiConfig;
 import io.stele.net.api.GroupsHandler;
 import io.stele.net.api.TopicsHandler;
@@ -39,6 +40,13 @@ public final class Node implements AutoCloseable {
 
   /** Opens the data directory and engine (recovering it), then starts serving. */
   public void start() {
+    // Loading the native transport (extracting and linking its library, setting up rings) takes a
+    // good part of start-up; do it while the log recovers. Class initialisation makes the later
+    // selection wait for this one rather than repeat it.
+    final Thread transportInit =
+        new Thread(() -> Transport.select(config.get(Settings.TRANSPORT)), "stele-transport-init");
+    transportInit.setDaemon(true);
+    transportInit.start();
     dataDirectory = DataDirectory.open(config.get(Settings.DATA_DIR));
     LOG.info("Stele {} data directory {}", Version.version(), dataDirectory.path());
     final long t0 = System.nanoTime();
