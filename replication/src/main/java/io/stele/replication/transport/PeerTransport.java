@@ -7,6 +7,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.stele.replication.raft.Message;
 import io.stele.replication.raft.ReplicaId;
@@ -39,6 +41,10 @@ public final class PeerTransport implements AutoCloseable {
   private final EventLoop loop;
   private final MpscArrayQueue<Message> inbound;
   private final ConcurrentHashMap<Integer, PeerConnection> peers = new ConcurrentHashMap<>();
+
+  /** Accepted inbound connections, closed explicitly on {@link #close()} so peers see EOF. */
+  private final ChannelGroup inboundChannels;
+
   private volatile Channel serverChannel;
   private volatile boolean closed;
 
@@ -57,6 +63,7 @@ public final class PeerTransport implements AutoCloseable {
     this.group = new MultiThreadIoEventLoopGroup(1, io.ioHandlerFactory().get());
     this.loop = group.next();
     this.inbound = new MpscArrayQueue<>(config.inboundQueueMessagesMax());
+    this.inboundChannels = new DefaultChannelGroup("peer-inbound", loop);
   }
 
   /**
@@ -76,6 +83,11 @@ public final class PeerTransport implements AutoCloseable {
                 new ChannelInitializer<SocketChannel>() {
                   @Override
                   protected void initChannel(final SocketChannel ch) {
+                    if (closed) {
+                      ch.close();
+                      return;
+                    }
+                    inboundChannels.add(ch);
                     ch.pipeline()
                         .addLast(new PeerFrameDecoder(config.maxFrameLengthBytes(), counters))
                         .addLast(new InboundHandler(config, counters, inbound));
@@ -243,6 +255,9 @@ public final class PeerTransport implements AutoCloseable {
     if (server != null) {
       server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
+    // close accepted connections before stopping the loop: a channel dropped with the loop could
+    // leave its socket open, and the peer would never see the end of stream
+    inboundChannels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     for (final PeerConnection c : peers.values()) {
       c.releaseQueued();
