@@ -87,21 +87,8 @@ final class PartitionIndex {
 
   /** Index of the last entry with offset &lt;= {@code offset}, or -1. */
   int floorByOffset(final long offset) {
-    final int n = count;
-    final Entries e = entries;
-    int lo = 0;
-    int hi = n - 1;
-    int found = -1;
-    while (lo <= hi) {
-      final int mid = (lo + hi) >>> 1;
-      if (e.offsets[mid] <= offset) {
-        found = mid;
-        lo = mid + 1;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return found;
+    final int n = count; // the count first: the entries it was published after are at least as new
+    return floor(entries.offsets, n, offset);
   }
 
   /** Index of the first entry whose running max timestamp is &gt;= {@code ts}, or count. */
@@ -123,14 +110,20 @@ final class PartitionIndex {
 
   /** Index of the last entry with partition-bytes-before &lt;= {@code bytes}, or -1. */
   int floorByBytes(final long bytes) {
-    final int n = count;
-    final Entries e = entries;
+    final int n = count; // the count first, as in floorByOffset
+    return floor(entries.bytes, n, bytes);
+  }
+
+  /**
+   * Index of the last of the first {@code n} (ascending) values that is &lt;= {@code key}, or -1.
+   */
+  private static int floor(final long[] values, final int n, final long key) {
     int lo = 0;
     int hi = n - 1;
     int found = -1;
     while (lo <= hi) {
       final int mid = (lo + hi) >>> 1;
-      if (e.bytes[mid] <= bytes) {
+      if (values[mid] <= key) {
         found = mid;
         lo = mid + 1;
       } else {
