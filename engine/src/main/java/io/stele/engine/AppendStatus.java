@@ -27,5 +27,11 @@ public enum AppendStatus {
   /** The topic is closed to appends. */
   CLOSED,
   /** The node's storage failed (fsync error, disk full): nothing is acknowledged any more. */
-  STORAGE_FAILED
+  STORAGE_FAILED,
+  /**
+   * In a cluster: this node is not the leader, or lost leadership before the batch committed and
+   * the batch was removed from its log. The write did not happen; it is safe to retry on the
+   * leader.
+   */
+  NOT_LEADER
 }

@@ -1,5 +1,7 @@
 package io.stele.engine;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import org.agrona.DirectBuffer;
 
@@ -34,4 +36,69 @@ public interface ReplicatedLog {
    * removed bytes are zeroed and forced before the future completes.
    */
   CompletableFuture<Void> truncateAfter(long logIndex);
+
+  /**
+   * Leader: stamps {@code term} on batches and opens the write gate once every command submitted
+   * before this one (the leader's own no-op) is written. Until then, and after {@link #fence()},
+   * appends and topic changes are refused with {@code NOT_LEADER}. Cluster mode only ({@link
+   * EngineConfig#quorumIsLocal()} false).
+   */
+  void lead(long term);
+
+  /** Closes the write gate at once (this node stepped down or is about to). */
+  void fence();
+
+  /**
+   * Raft commit index (monotonic; lower values are ignored). In cluster mode, {@code quorum}
+   * appends, topic changes and the readers' high watermarks advance only up to it.
+   */
+  void commit(long logIndex);
+
+  /** Calls {@code sink} with the last durable log index and its term, read consistently. */
+  void durableIndex(IndexSink sink);
+
+  /** Position of the oldest batch still present. */
+  long startPosition();
+
+  /** Position after the last written batch (not necessarily durable). */
+  long appendedPosition();
+
+  /**
+   * Visits the headers of batches written in {@code [fromPosition, appendedPosition())}, at most
+   * {@code limit}, in log order.
+   *
+   * @return the position after the last batch visited
+   * @throws IOException if {@code fromPosition} is no longer present (retention)
+   */
+  long scan(long fromPosition, int limit, BatchSink sink) throws IOException;
+
+  /** Copies {@code dst.remaining()} bytes of the log at {@code position} into {@code dst}. */
+  void copy(long position, ByteBuffer dst) throws IOException;
+
+  /** Receives one batch header from {@link #scan}. */
+  @FunctionalInterface
+  interface BatchSink {
+    /**
+     * One batch.
+     *
+     * @param logIndex its log index
+     * @param term its term
+     * @param type {@code BatchDescriptor.TYPE_DATA} or {@code TYPE_CONTROL}
+     * @param position its log position
+     * @param length its length in bytes, unaligned
+     */
+    void onBatch(long logIndex, long term, byte type, long position, int length);
+  }
+
+  /** Receives a (log index, term) pair. */
+  @FunctionalInterface
+  interface IndexSink {
+    /**
+     * The pair.
+     *
+     * @param index log index
+     * @param term its term
+     */
+    void accept(long index, long term);
+  }
 }

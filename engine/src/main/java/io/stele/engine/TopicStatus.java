@@ -12,5 +12,7 @@ public enum TopicStatus {
   OK,
   NOT_FOUND,
   STORAGE_FAILED,
-  BACKPRESSURE
+  BACKPRESSURE,
+  /** In a cluster: this node is not the leader (or lost leadership before the change committed). */
+  NOT_LEADER
 }

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.zip.CRC32C;
 import org.agrona.DirectBuffer;
 
 /**
@@ -19,13 +20,21 @@ import org.agrona.DirectBuffer;
  *  UPDATE_ATTRIBUTES  op=2 | attributeCount int32 | (key, value)*
  *  DELETE_TOPIC       op=3
  *  COMMIT_OFFSET      op=4 | offset int64 | group
+ *  RAFT               op=5 | kind int8 (0 no-op, 1 configuration) | payloadLength int32 | payload
  * </pre>
+ *
+ * <p>RAFT bodies are the Raft entries that are not record batches (a new leader's no-op, a
+ * membership change), so that every Raft index is a batch of the shard log. The engine applies them
+ * as no-ops; the payload is opaque to it.
  */
 public final class ControlCodec {
   public static final byte OP_CREATE_TOPIC = 1;
   public static final byte OP_UPDATE_ATTRIBUTES = 2;
   public static final byte OP_DELETE_TOPIC = 3;
   public static final byte OP_COMMIT_OFFSET = 4;
+  public static final byte OP_RAFT = 5;
+  public static final byte RAFT_NOOP = 0;
+  public static final byte RAFT_CONFIG = 1;
 
   private ControlCodec() {}
 
@@ -65,6 +74,73 @@ public final class ControlCodec {
     return new Writer().b(OP_COMMIT_OFFSET).l(offset).s(group).bytes();
   }
 
+  public static byte[] raft(final byte kind, final byte[] payload) {
+    final Writer w = new Writer();
+    w.b(OP_RAFT).b(kind).i(payload.length);
+    w.ensure(payload.length);
+    w.buf.put(payload);
+    return w.bytes();
+  }
+
+  /**
+   * Encodes a whole RAFT control batch: log index, term, no topic, zero timestamps, so every
+   * replica encodes the same entry to the same bytes.
+   *
+   * @return the batch, padded to its aligned length
+   */
+  public static byte[] raftBatch(
+      final long logIndex, final long term, final byte kind, final byte[] payload) {
+    final byte[] body = raft(kind, payload);
+    final int length = BatchDescriptor.HEADER_LENGTH + body.length;
+    final byte[] out = new byte[BatchDescriptor.alignedLength(length)];
+    final org.agrona.concurrent.UnsafeBuffer b = new org.agrona.concurrent.UnsafeBuffer(out);
+    BatchDescriptor.putHeader(
+        b,
+        0,
+        BatchDescriptor.TYPE_CONTROL,
+        0,
+        logIndex,
+        term,
+        -1,
+        -1,
+        0,
+        0,
+        0,
+        -1,
+        -1,
+        0,
+        0,
+        body.length);
+    b.putBytes(BatchDescriptor.HEADER_LENGTH, body);
+    BatchDescriptor.seal(
+        b, ByteBuffer.wrap(out).order(BatchDescriptor.BYTE_ORDER), 0, length, new CRC32C());
+    return out;
+  }
+
+  /**
+   * Returns the kind of a RAFT body, or -1 if the body is not one.
+   *
+   * @param b buffer
+   * @param o offset of the body
+   * @param length body length
+   */
+  public static byte raftKind(final DirectBuffer b, final int o, final int length) {
+    return length >= 6 && b.getByte(o) == OP_RAFT ? b.getByte(o + 1) : -1;
+  }
+
+  /**
+   * Returns the payload of a RAFT body (caller checked {@link #raftKind}).
+   *
+   * @param b buffer
+   * @param o offset of the body
+   */
+  public static byte[] raftPayload(final DirectBuffer b, final int o) {
+    final int n = b.getInt(o + 2, BatchDescriptor.BYTE_ORDER);
+    final byte[] out = new byte[n];
+    b.getBytes(o + 6, out);
+    return out;
+  }
+
   /**
    * Decodes a control body; returns null if malformed.
    *
@@ -95,6 +171,14 @@ public final class ControlCodec {
         case OP_COMMIT_OFFSET -> {
           final long offset = r.getLong();
           return new Control(op, null, 0, 0, 0, Map.of(), offset, str(r));
+        }
+        case OP_RAFT -> {
+          final byte kind = r.get();
+          final int n = r.getInt();
+          if ((kind != RAFT_NOOP && kind != RAFT_CONFIG) || n < 0 || n != r.remaining()) {
+            return null;
+          }
+          return new Control(op, null, kind, 0, 0, Map.of(), 0, null);
         }
         default -> {
           return null;

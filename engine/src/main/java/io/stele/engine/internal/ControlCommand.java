@@ -20,7 +20,8 @@ final class ControlCommand {
     COMMIT_OFFSET,
     TRUNCATE,
     APPEND_ENCODED,
-    SNAPSHOT
+    SNAPSHOT,
+    LEAD
   }
 
   final Op op;

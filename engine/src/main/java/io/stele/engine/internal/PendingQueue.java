@@ -7,11 +7,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * thread: a single-producer single-consumer ring of preallocated parallel arrays (no allocation per
  * entry). The writer fills slots from {@link #published} up to its private {@code staged}, writes
  * the batches, then publishes with a release store; the sync thread completes entries whose end
- * position is durable and releases them by advancing {@link #consumed}.
+ * position is durable and, in a cluster, whose log index is committed, and releases them by
+ * advancing {@link #consumed}.
  */
 final class PendingQueue {
   static final byte KIND_APPEND = 0;
   static final byte KIND_CONTROL = 1;
+
+  /** Already completed; only waits for its turn to be released (a removed, acked append). */
+  static final byte KIND_DONE = 2;
 
   final int capacity;
   final int mask;
@@ -25,6 +29,12 @@ final class PendingQueue {
   final byte[] requested;
   final byte[] statuses;
   final byte[] kinds;
+
+  /** Log index of the entry's batch, or of the last batch written before it (refusals). */
+  final long[] logIndexes;
+
+  /** Term of that batch. */
+  final long[] terms;
 
   /** Written by the writer thread (release); read by the sync thread. */
   final AtomicLong published = new AtomicLong();
@@ -48,6 +58,8 @@ final class PendingQueue {
     requested = new byte[capacity];
     statuses = new byte[capacity];
     kinds = new byte[capacity];
+    logIndexes = new long[capacity];
+    terms = new long[capacity];
   }
 
   /** Writer thread: free slots. */
@@ -66,7 +78,9 @@ final class PendingQueue {
       final long endPosition,
       final long endOffset,
       final byte requestedDurability,
-      final byte status) {
+      final byte status,
+      final long logIndex,
+      final long term) {
     final int i = (int) (staged & mask);
     kinds[i] = kind;
     correlationIds[i] = correlationId;
@@ -78,6 +92,8 @@ final class PendingQueue {
     endOffsets[i] = endOffset;
     requested[i] = requestedDurability;
     statuses[i] = status;
+    logIndexes[i] = logIndex;
+    terms[i] = term;
     staged++;
   }
 

@@ -127,7 +127,9 @@ final class ReplicaSupport {
         endPosition,
         p.nextOffset,
         (byte) io.stele.engine.Durability.LOCAL.ordinal(),
-        (byte) io.stele.engine.AppendStatus.OK.ordinal());
+        (byte) io.stele.engine.AppendStatus.OK.ordinal(),
+        BatchDescriptor.logIndex(wb, o),
+        BatchDescriptor.term(wb, o));
   }
 
   private void truncate(final long logIndex, final ShardWriter writer) throws IOException {
@@ -190,10 +192,64 @@ final class ReplicaSupport {
       final ShardState rebuilt = rebuild(log, cut, state.indexIntervalBytes);
       state.replaceWith(rebuilt);
     }
+    failRemoved(logIndex);
     writer.resetPosition(cut);
     engine.lastLogIndex = state.nextLogIndex - 1;
     engine.lastTerm = state.lastTerm;
+    engine.publishDurableIndex(state.nextLogIndex - 1, state.lastTerm);
     LOG.info("log truncated after index {} (position {})", logIndex, cut);
+  }
+
+  /**
+   * While the sync thread is parked: pending entries whose batch was removed can never commit, so
+   * they fail with {@code NOT_LEADER} (the write did not happen: a committed batch is never
+   * truncated) and complete once what precedes them is committed. Follower appends among them were
+   * completed when they became durable.
+   */
+  private void failRemoved(final long logIndex) {
+    final PendingQueue pending = engine.pending;
+    final byte ok = (byte) io.stele.engine.AppendStatus.OK.ordinal();
+    for (long s = pending.consumed.get(), end = pending.published.get(); s < end; s++) {
+      final int i = (int) (s & pending.mask);
+      if (pending.logIndexes[i] <= logIndex) {
+        continue;
+      }
+      pending.logIndexes[i] = logIndex;
+      if (pending.kinds[i] == PendingQueue.KIND_APPEND) {
+        if (pending.statuses[i] == ok) {
+          if (pending.requested[i] == (byte) io.stele.engine.Durability.QUORUM.ordinal()) {
+            notifyRemoved(pending, i);
+          }
+          // memory and local were acknowledged already, as those levels promise no more
+          pending.kinds[i] = PendingQueue.KIND_DONE;
+        }
+      } else if (pending.kinds[i] == PendingQueue.KIND_CONTROL) {
+        final ControlCommand c = (ControlCommand) pending.listeners[i];
+        if (c.op != ControlCommand.Op.APPEND_ENCODED
+            && c.status != TopicStatus.STORAGE_FAILED
+            && c.status != TopicStatus.NOT_FOUND) {
+          c.status = TopicStatus.NOT_LEADER;
+        }
+      }
+    }
+  }
+
+  private static void notifyRemoved(final PendingQueue pending, final int i) {
+    final io.stele.engine.AppendListener l = (io.stele.engine.AppendListener) pending.listeners[i];
+    if (l == null) {
+      return;
+    }
+    try {
+      l.onComplete(
+          pending.correlationIds[i],
+          io.stele.engine.AppendStatus.NOT_LEADER,
+          pending.partitions[i].partition,
+          -1,
+          0,
+          io.stele.engine.Durability.QUORUM);
+    } catch (final RuntimeException e) {
+      LOG.warn("append listener threw", e);
+    }
   }
 
   private static ShardState.Restored readOne(

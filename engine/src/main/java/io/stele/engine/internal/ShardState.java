@@ -208,6 +208,9 @@ final class ShardState {
               .put(partition, c.offset());
         }
       }
+      case ControlCodec.OP_RAFT -> {
+        // a Raft no-op or membership entry: nothing for the engine to apply
+      }
       default -> throw new IllegalStateException("unknown control op " + c.op());
     }
   }

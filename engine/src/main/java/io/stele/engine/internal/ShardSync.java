@@ -26,12 +26,19 @@ final class ShardSync implements Agent {
   private static final Logger LOG = LoggerFactory.getLogger(ShardSync.class);
   private static final byte OK = (byte) AppendStatus.OK.ordinal();
   private static final byte MEMORY = (byte) Durability.MEMORY.ordinal();
+  private static final byte LOCAL = (byte) Durability.LOCAL.ordinal();
+  private static final byte QUORUM = (byte) Durability.QUORUM.ordinal();
+  private static final byte NOT_LEADER = (byte) AppendStatus.NOT_LEADER.ordinal();
   private static final Durability[] DURABILITIES = Durability.values();
 
   private final StorageEngine engine;
   private final ShardLog log;
   private final PendingQueue pending;
-  private final boolean quorumIsLocal;
+  private final boolean replicated;
+
+  /** Sync thread only: the first pending entry whose batch is not yet known durable. */
+  private long durableTail;
+
   private final ArrayList<PartitionState> dirty = new ArrayList<>();
   private long cycle;
 
@@ -44,7 +51,8 @@ final class ShardSync implements Agent {
     this.engine = engine;
     this.log = log;
     this.pending = engine.pending;
-    this.quorumIsLocal = engine.config.quorumIsLocal();
+    this.replicated = !engine.config.quorumIsLocal();
+    this.durableTail = pending.consumed.get();
   }
 
   @Override
@@ -59,8 +67,10 @@ final class ShardSync implements Agent {
     }
     if (engine.truncating
         && log.durablePosition.get() == log.appendPosition.get()
-        && pending.consumed.get() == pending.published.get()) {
-      // Everything in flight is complete: hand the positions to the writer until it is done.
+        && durableTail == pending.published.get()) {
+      // Everything in flight is durable (on a single node also complete; in a cluster the rest
+      // waits for the commit index, and the writer fails what the truncation removes): hand the
+      // positions and the pending entries to the writer until it is done.
       engine.syncPausedFor = engine.truncationRequest;
       return 0;
     }
@@ -89,7 +99,8 @@ final class ShardSync implements Agent {
     // The writer has stopped: flush and complete the rest.
     final long deadlineNs = System.nanoTime() + 10_000_000_000L;
     while (System.nanoTime() - deadlineNs < 0
-        && (pending.consumed.get() < pending.published.get()
+        && (durableTail < pending.published.get()
+            || (!replicated && pending.consumed.get() < pending.published.get())
             || log.durablePosition.get() < log.appendPosition.get())) {
       if (doWork() == 0) {
         Thread.yield();
@@ -99,12 +110,63 @@ final class ShardSync implements Agent {
 
   private int complete(final long durable) {
     final long head = pending.published.getAcquire();
-    long tail = pending.consumed.get();
+    // Phase 1: everything whose batch is durable. In a cluster, LOCAL appends are acknowledged
+    // and follower appends completed here; the rest waits for the commit index.
+    long t = durableTail;
     int n = 0;
-    long records = 0;
-    while (tail < head) {
-      final int i = (int) (tail & pending.mask);
+    long index = -1;
+    long term = 0;
+    while (t < head) {
+      final int i = (int) (t & pending.mask);
       if (pending.endPositions[i] > durable) {
+        break;
+      }
+      if (replicated) {
+        if (pending.kinds[i] == PendingQueue.KIND_APPEND) {
+          if (pending.statuses[i] == OK && pending.requested[i] == LOCAL) {
+            notifyAppend(
+                i,
+                AppendStatus.OK,
+                pending.partitions[i].partition,
+                pending.baseOffsets[i],
+                Durability.LOCAL);
+          } else if (pending.statuses[i] == NOT_LEADER) {
+            // refused by the write gate: depends on nothing in the log, so it need not wait for
+            // the commit index (a deposed leader may never learn it)
+            final PartitionState p = pending.partitions[i];
+            notifyAppend(
+                i,
+                AppendStatus.NOT_LEADER,
+                p == null ? -1 : p.partition,
+                -1,
+                DURABILITIES[pending.requested[i]]);
+            pending.kinds[i] = PendingQueue.KIND_DONE;
+          }
+        } else if (pending.kinds[i] == PendingQueue.KIND_CONTROL) {
+          final ControlCommand c = (ControlCommand) pending.listeners[i];
+          if (c.op == ControlCommand.Op.APPEND_ENCODED || c.status == TopicStatus.NOT_LEADER) {
+            completeControl(c, null);
+            pending.kinds[i] = PendingQueue.KIND_DONE;
+          }
+        }
+      }
+      index = pending.logIndexes[i];
+      term = pending.terms[i];
+      t++;
+      n++;
+    }
+    if (n > 0) {
+      durableTail = t;
+      engine.publishDurableIndex(index, term);
+    }
+    // Phase 2: everything durable whose log index is committed (on a single node: all of it).
+    final long commit = replicated ? engine.commitIndex : Long.MAX_VALUE;
+    long tail = pending.consumed.get();
+    long records = 0;
+    int m = 0;
+    while (tail < t) {
+      final int i = (int) (tail & pending.mask);
+      if (pending.logIndexes[i] > commit) {
         break;
       }
       if (pending.kinds[i] == PendingQueue.KIND_APPEND) {
@@ -112,16 +174,17 @@ final class ShardSync implements Agent {
         final byte status = pending.statuses[i];
         if (status == OK) {
           records += pending.counts[i];
-          p.highWatermark = pending.endOffsets[i];
+          if (p.highWatermark < pending.endOffsets[i]) {
+            p.highWatermark = pending.endOffsets[i];
+          }
           if (p.notifiedCycle != cycle) {
             p.notifiedCycle = cycle;
             dirty.add(p);
           }
-          if (pending.requested[i] != MEMORY) {
-            final Durability requested = DURABILITIES[pending.requested[i]];
-            final Durability achieved =
-                requested == Durability.QUORUM && !quorumIsLocal ? Durability.LOCAL : requested;
-            notifyAppend(i, AppendStatus.OK, p.partition, pending.baseOffsets[i], achieved);
+          final byte requested = pending.requested[i];
+          if (requested == QUORUM || (requested == LOCAL && !replicated)) {
+            notifyAppend(
+                i, AppendStatus.OK, p.partition, pending.baseOffsets[i], DURABILITIES[requested]);
           }
         } else {
           notifyAppend(
@@ -131,14 +194,14 @@ final class ShardSync implements Agent {
               pending.baseOffsets[i],
               DURABILITIES[pending.requested[i]]);
         }
-      } else {
+      } else if (pending.kinds[i] == PendingQueue.KIND_CONTROL) {
         completeControl((ControlCommand) pending.listeners[i], null);
       }
       pending.clear(i);
       tail++;
-      n++;
+      m++;
     }
-    if (n > 0) {
+    if (m > 0) {
       pending.consumed.setRelease(tail);
       flushedRecords += records;
     }
@@ -156,7 +219,7 @@ final class ShardSync implements Agent {
       }
       dirty.clear();
     }
-    return n;
+    return n + m;
   }
 
   private void notifyAppend(
@@ -213,8 +276,12 @@ final class ShardSync implements Agent {
     int n = 0;
     while (tail < head) {
       final int i = (int) (tail & pending.mask);
+      final boolean throughPhaseOne = replicated && tail < durableTail;
       if (pending.kinds[i] == PendingQueue.KIND_APPEND) {
-        final boolean alreadyAcked = pending.statuses[i] == OK && pending.requested[i] == MEMORY;
+        final boolean alreadyAcked =
+            pending.statuses[i] == OK
+                && (pending.requested[i] == MEMORY
+                    || (throughPhaseOne && pending.requested[i] == LOCAL));
         if (!alreadyAcked) {
           final PartitionState p = pending.partitions[i];
           notifyAppend(
@@ -224,7 +291,7 @@ final class ShardSync implements Agent {
               -1,
               DURABILITIES[pending.requested[i]]);
         }
-      } else {
+      } else if (pending.kinds[i] == PendingQueue.KIND_CONTROL) {
         completeControl((ControlCommand) pending.listeners[i], TopicStatus.STORAGE_FAILED);
       }
       pending.clear(i);
@@ -234,6 +301,7 @@ final class ShardSync implements Agent {
     if (n > 0) {
       pending.consumed.setRelease(tail);
     }
+    durableTail = Math.max(durableTail, tail);
     return n;
   }
 }

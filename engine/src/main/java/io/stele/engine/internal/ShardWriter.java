@@ -58,6 +58,11 @@ final class ShardWriter implements Agent, MessageHandler {
   private long nextRetentionMs;
   private long term;
 
+  /** In a cluster: the term this writer was opened for by {@code lead}; 0 = closed. */
+  private long openTerm;
+
+  private final boolean replicated;
+
   ShardWriter(final StorageEngine engine, final ShardLog log, final ShardState state) {
     this.engine = engine;
     this.log = log;
@@ -74,9 +79,11 @@ final class ShardWriter implements Agent, MessageHandler {
     this.bufferStart = log.appendPosition.get();
     this.lastCheckpointPosition = engine.recoveredTailStart;
     this.term = state.lastTerm;
+    this.replicated = !engine.config.quorumIsLocal();
     engine.term = state.lastTerm;
     engine.lastLogIndex = state.nextLogIndex - 1;
     engine.lastTerm = state.lastTerm;
+    engine.publishDurableIndex(state.nextLogIndex - 1, state.lastTerm);
   }
 
   @Override
@@ -84,10 +91,20 @@ final class ShardWriter implements Agent, MessageHandler {
     return "stele-shard-0-writer";
   }
 
+  /**
+   * On a single node always; in a cluster only while the Raft thread's leader term is the one this
+   * writer was opened for, so a deposed leader stops assigning offsets as soon as it steps down.
+   */
+  private boolean leading() {
+    return !replicated || (openTerm != 0 && engine.leaderTerm == openTerm);
+  }
+
   @Override
   public int doWork() {
     nowMs = System.currentTimeMillis();
-    term = engine.term;
+    if (!replicated) {
+      term = engine.term;
+    }
     int work = 0;
     ControlCommand c;
     while (work < CONTROL_LIMIT && pending.free() > 0 && (c = engine.pollControl()) != null) {
@@ -152,6 +169,10 @@ final class ShardWriter implements Agent, MessageHandler {
     final int partition = b.getInt(index + IngressDescriptor.PARTITION);
     if (engine.failureReason() != null) {
       reject(corr, listener, null, durability, AppendStatus.STORAGE_FAILED, -1);
+      return;
+    }
+    if (!leading()) {
+      reject(corr, listener, null, durability, AppendStatus.NOT_LEADER, -1);
       return;
     }
     final TopicState t = state.topicsById.get(topicId);
@@ -264,7 +285,9 @@ final class ShardWriter implements Agent, MessageHandler {
         position + aligned,
         p.nextOffset,
         durability,
-        OK);
+        OK,
+        state.nextLogIndex - 1,
+        term);
   }
 
   private void reject(
@@ -284,7 +307,9 @@ final class ShardWriter implements Agent, MessageHandler {
         bufferStart + writeOffset,
         -1,
         durability,
-        (byte) status.ordinal());
+        (byte) status.ordinal(),
+        state.nextLogIndex - 1,
+        state.lastTerm);
   }
 
   /**
@@ -417,8 +442,19 @@ final class ShardWriter implements Agent, MessageHandler {
       engine.replica.onWriterCommand(c, this);
       return;
     }
+    if (c.op == ControlCommand.Op.LEAD) {
+      // Ordered after the leader's own entries (its no-op), so no client batch precedes them.
+      openTerm = c.value;
+      term = c.value;
+      engine.term = c.value;
+      return;
+    }
     if (engine.failureReason() != null) {
       stageControl(c, TopicStatus.STORAGE_FAILED);
+      return;
+    }
+    if (!leading()) {
+      stageControl(c, TopicStatus.NOT_LEADER);
       return;
     }
     final TopicState t = state.topicsByName.get(c.topic);
@@ -526,7 +562,9 @@ final class ShardWriter implements Agent, MessageHandler {
         bufferStart + writeOffset,
         -1,
         (byte) c.durability.ordinal(),
-        (byte) status.ordinal());
+        (byte) status.ordinal(),
+        state.nextLogIndex - 1,
+        state.lastTerm);
   }
 
   // ---- checkpoints and replication hooks ----------------------------------------------------
@@ -548,10 +586,6 @@ final class ShardWriter implements Agent, MessageHandler {
     bufferStart = position;
     writeOffset = 0;
     lastCheckpointPosition = Math.min(lastCheckpointPosition, position);
-  }
-
-  void setTerm(final long term) {
-    this.term = term;
   }
 
   UnsafeBuffer writeBuffer() {

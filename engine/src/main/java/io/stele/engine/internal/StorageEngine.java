@@ -671,6 +671,150 @@ public final class StorageEngine implements LogEngine {
     this.term = term;
   }
 
+  /** Raft thread writes: the term this node leads in, 0 when it does not lead. */
+  volatile long leaderTerm;
+
+  /** Raft thread writes (monotonic); sync thread reads: the Raft commit index. */
+  volatile long commitIndex;
+
+  /** Seqlock over {@code durIndex} and {@code durTerm}; odd while the sync thread writes. */
+  private final java.util.concurrent.atomic.AtomicLong durableSeq =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  private long durIndex;
+  private long durTerm;
+
+  /** Sync thread: the last log index (and its term) whose batch is durable. */
+  void publishDurableIndex(final long index, final long term) {
+    final long seq = durableSeq.get();
+    durableSeq.setRelease(seq + 1);
+    java.lang.invoke.VarHandle.storeStoreFence();
+    durIndex = index;
+    durTerm = term;
+    durableSeq.setRelease(seq + 2);
+  }
+
+  @Override
+  public void durableIndex(final IndexSink sink) {
+    while (true) {
+      final long seq = durableSeq.getAcquire();
+      if ((seq & 1) == 0) {
+        final long index = durIndex;
+        final long term = durTerm;
+        java.lang.invoke.VarHandle.acquireFence();
+        if (durableSeq.get() == seq) {
+          sink.accept(index, term);
+          return;
+        }
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  @Override
+  public void lead(final long term) {
+    if (term <= 0) {
+      throw new IllegalArgumentException("term " + term);
+    }
+    leaderTerm = term;
+    submitReplica(
+        new ControlCommand(
+            ControlCommand.Op.LEAD,
+            null,
+            null,
+            null,
+            null,
+            -1,
+            term,
+            Durability.LOCAL,
+            null,
+            null));
+  }
+
+  @Override
+  public void fence() {
+    leaderTerm = 0;
+  }
+
+  @Override
+  public void commit(final long logIndex) {
+    if (logIndex > commitIndex) {
+      commitIndex = logIndex;
+    }
+  }
+
+  @Override
+  public long startPosition() {
+    return log.table().firstNumber * log.segmentBytes;
+  }
+
+  @Override
+  public long appendedPosition() {
+    return log.appendPosition.getAcquire();
+  }
+
+  @Override
+  public long scan(final long fromPosition, final int limit, final BatchSink sink)
+      throws IOException {
+    final long end = log.appendPosition.getAcquire();
+    long pos = fromPosition;
+    int n = 0;
+    Segment s = null;
+    try {
+      while (pos < end && n < limit) {
+        if (s == null || pos >= s.endPosition()) {
+          if (s != null) {
+            s.unpin();
+            s = null;
+          }
+          final Segment next = log.segmentFor(pos);
+          if (next == null || !next.pin()) {
+            throw new IOException("log position " + pos + " is no longer present");
+          }
+          s = next;
+        }
+        final UnsafeBuffer buf = s.readBuffer();
+        final int o = (int) (pos - s.basePosition());
+        if (o + BatchDescriptor.HEADER_LENGTH > s.lengthBytes() || BatchDescriptor.isEnd(buf, o)) {
+          pos = s.endPosition();
+          continue;
+        }
+        final int length = BatchDescriptor.length(buf, o);
+        sink.onBatch(
+            BatchDescriptor.logIndex(buf, o),
+            BatchDescriptor.term(buf, o),
+            BatchDescriptor.type(buf, o),
+            pos,
+            length);
+        pos += BatchDescriptor.alignedLength(length);
+        n++;
+      }
+      return pos;
+    } finally {
+      if (s != null) {
+        s.unpin();
+      }
+    }
+  }
+
+  @Override
+  public void copy(final long position, final java.nio.ByteBuffer dst) throws IOException {
+    final Segment s = log.segmentFor(position);
+    if (s == null || !s.pin()) {
+      throw new IOException("log position " + position + " is no longer present");
+    }
+    try {
+      final int o = (int) (position - s.basePosition());
+      final int n = dst.remaining();
+      if (o + n > s.lengthBytes()) {
+        throw new IOException("copy of " + n + " bytes at " + position + " crosses its segment");
+      }
+      s.readBuffer().getBytes(o, dst, n);
+    } finally {
+      s.unpin();
+    }
+  }
+
   @Override
   public CompletableFuture<Long> appendEncoded(
       final org.agrona.DirectBuffer buffer, final int offset, final int length) {
@@ -714,6 +858,9 @@ public final class StorageEngine implements LogEngine {
 
   private void submitReplica(final ControlCommand c) {
     if (closed || failure.get() != null) {
+      if (c.future == null) {
+        return;
+      }
       c.future.completeExceptionally(new IOException("engine closed or failed: " + failure.get()));
       return;
     }

@@ -132,6 +132,10 @@ final class Api {
     ex.respond(r);
   }
 
+  private static final String NOT_LEADER_DETAIL =
+      "this node is not the cluster's leader (or lost leadership before the write committed);"
+          + " the write did not happen: retry, GET /v1/cluster names the leader";
+
   static void topicFailure(final Exchange ex, final TopicStatus status, final String topic) {
     switch (status) {
       case NOT_FOUND:
@@ -142,6 +146,9 @@ final class Api {
         break;
       case STORAGE_FAILED:
         unavailable(ex, "storage-failed", "this node's storage failed; it acknowledges nothing");
+        break;
+      case NOT_LEADER:
+        unavailable(ex, "not-leader", NOT_LEADER_DETAIL);
         break;
       default:
         ex.problem(
@@ -177,6 +184,9 @@ final class Api {
         break;
       case STORAGE_FAILED:
         unavailable(ex, "storage-failed", "this node's storage failed; it acknowledges nothing");
+        break;
+      case NOT_LEADER:
+        unavailable(ex, "not-leader", NOT_LEADER_DETAIL);
         break;
       default:
         ex.problem(
