@@ -1,85 +1,234 @@
 package io.stele.replication.node;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.stele.engine.ReplicatedLog;
+import io.stele.engine.format.BatchDescriptor;
+import io.stele.engine.format.ControlCodec;
 import io.stele.replication.raft.Entry;
 import io.stele.replication.raft.EntryType;
 import io.stele.replication.raft.HardState;
+import io.stele.replication.raft.Membership;
 import io.stele.replication.raft.Message;
+import io.stele.replication.raft.MessageType;
+import io.stele.replication.raft.RaftConfig;
 import io.stele.replication.raft.RaftCore;
+import io.stele.replication.raft.RandomSource;
 import io.stele.replication.raft.Ready;
 import io.stele.replication.raft.ReplicaId;
 import io.stele.replication.raft.Role;
+import io.stele.replication.raft.SnapshotMeta;
 import io.stele.replication.transport.PeerMessages;
 import io.stele.replication.transport.PeerTransport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.AgentTerminationException;
 import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Skeleton of a replica node: one agent thread drives one {@link RaftCore} (one shard, group 0 in
- * this skeleton) from a clock read once per duty cycle, the peer transport's inbound queue, and a
- * bounded proposal queue, and handles each {@link Ready} in the documented order (hard state
- * durable first, then entries, then messages, then commit).
+ * One replica of a shard: an agent thread that drives the shard's {@link RaftCore} over the shard
+ * log itself ({@link ReplicatedLog}). The log is the Raft log, so:
  *
- * <p>Skeleton limits: one group; received NORMAL payloads are copied to {@code byte[]} before the
- * core sees them (the engine adapter will append the received slices unchanged instead); snapshot
- * install is not implemented; not wired into {@code server}.
+ * <ul>
+ *   <li><b>leader</b>: the engine's writer assigns offsets and log indexes and writes client
+ *       batches; this thread scans the written headers and proposes each batch of its term to the
+ *       core (payload: a {@link BatchRef}), then reads the bytes back from the segment for
+ *       AppendEntries. The write gate opens ({@link ReplicatedLog#lead}) only after the leader's
+ *       no-op is written, and closes ({@link ReplicatedLog#fence}) the moment the core steps down;
+ *   <li><b>follower</b>: received batches are appended byte for byte ({@link
+ *       ReplicatedLog#appendEncoded}) after truncating a conflicting suffix; no-op and membership
+ *       entries become RAFT control batches, so every index is a batch;
+ *   <li><b>both</b>: the durable log index reported by the sync thread is the core's stable index;
+ *       the core's commit index goes to the engine, which completes quorum appends and advances the
+ *       readers' high watermarks up to it.
+ * </ul>
+ *
+ * Term and vote are fsync'd ({@link HardStateFile}) before any message of the same Ready is sent.
+ * Any storage failure stops the agent (DESIGN §3).
  */
 public final class RaftNode implements Agent {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
   private static final int POLL_LIMIT = 256;
+  private static final int SCAN_LIMIT = 4096;
+
+  /** Entries kept in the core's memory behind the compaction point (lagging followers). */
+  private static final long KEEP_ENTRIES = 200_000;
 
   private final RaftCore core;
   private final long clusterId;
   private final HardStateFile hardStateFile;
-  private final RaftLogStore logStore;
+  private final ReplicatedLog log;
   private final PeerTransport transport;
   private final NanoClock clock;
   private final long tickIntervalNs;
-  private final ManyToOneConcurrentArrayQueue<byte[]> proposals;
-  private final RaftLogStore.PersistedSink persisted = this::onPersisted;
+  private final ByteBufAllocator alloc;
+  private final ReplicatedLog.BatchSink scanSink = this::onScanned;
+  private final ReplicatedLog.IndexSink durableSink = this::onDurable;
   private long nextTickNs;
+  private long scanPosition;
 
-  /** Published status; written by the agent thread only. */
-  private volatile Role role = Role.FOLLOWER;
+  /** Highest log index written or queued to the engine (this thread's view). */
+  private long writtenLast;
 
-  private volatile long leaderId;
-  private volatile long commitIndex;
-  private volatile long term;
+  /** The term the write gate is open for, 0 if closed. */
+  private long ledTerm;
+
+  /** Index of this leader's no-op: once committed, everything before it is too. */
+  private long termStartIndex;
+
+  private long lastDurableIndex = -1;
+  private long lastDurableTerm = -1;
+  private long lastStatusNs;
+  private volatile Throwable appendFailure;
+
+  private volatile ClusterStatus status;
 
   /**
-   * Creates a node.
+   * Creates a node over a recovered engine. Use {@link #recover} to build the core.
    *
-   * @param core the group's core, built from recovered state
+   * @param core the group's core, built by {@link #recover}
    * @param clusterId cluster identity, stored in the hard-state file
    * @param hardStateFile where term and vote are made durable
-   * @param logStore where entries go
+   * @param log the shard log
    * @param transport the started peer transport
    * @param clock the duty-cycle clock
    * @param tickIntervalNs length of one Raft tick
-   * @param proposalQueueMax bound of the proposal queue
+   * @param alloc allocator for outgoing payload copies
    */
   public RaftNode(
       final RaftCore core,
       final long clusterId,
       final HardStateFile hardStateFile,
-      final RaftLogStore logStore,
+      final ReplicatedLog log,
       final PeerTransport transport,
       final NanoClock clock,
       final long tickIntervalNs,
-      final int proposalQueueMax) {
+      final ByteBufAllocator alloc) {
     this.core = core;
     this.clusterId = clusterId;
     this.hardStateFile = hardStateFile;
-    this.logStore = logStore;
+    this.log = log;
     this.transport = transport;
     this.clock = clock;
     this.tickIntervalNs = tickIntervalNs;
-    this.proposals = new ManyToOneConcurrentArrayQueue<>(proposalQueueMax);
+    this.alloc = alloc;
+    this.scanPosition = log.appendedPosition();
+    this.writtenLast = log.lastLogIndex();
+    log.fence();
+    publishStatus();
+  }
+
+  /**
+   * Builds the core from what survived on disk: term and vote from the hard-state file, the log
+   * from the shard log's batch headers (data and topic batches as {@link BatchRef}s, RAFT control
+   * batches as no-op and membership entries).
+   *
+   * @param cfg core configuration
+   * @param random election-timeout randomness
+   * @param hardStateFile the hard-state file
+   * @param clusterId expected cluster id
+   * @param log the recovered shard log
+   * @param initial the configured voters, used until a membership entry says otherwise
+   * @return the core
+   * @throws IOException if the files disagree with each other or cannot be read
+   */
+  public static RaftCore recover(
+      final RaftConfig cfg,
+      final RandomSource random,
+      final HardStateFile hardStateFile,
+      final long clusterId,
+      final ReplicatedLog log,
+      final Membership initial)
+      throws IOException {
+    final HardStateFile.State hs = hardStateFile.load();
+    if (hs != null && (hs.clusterId() != clusterId || hs.replicaId() != cfg.id())) {
+      throw new IOException(
+          "hard state of "
+              + hardStateFile.path()
+              + " belongs to cluster "
+              + hs.clusterId()
+              + " replica "
+              + ReplicaId.toString(hs.replicaId())
+              + ", not cluster "
+              + clusterId
+              + " replica "
+              + ReplicaId.toString(cfg.id()));
+    }
+    final List<Entry> entries = new ArrayList<>();
+    final IOException[] failure = new IOException[1];
+    long pos = log.startPosition();
+    final long end = log.appendedPosition();
+    while (pos < end) {
+      final long next =
+          log.scan(
+              pos,
+              SCAN_LIMIT,
+              (index, term, type, position, length) -> {
+                try {
+                  entries.add(entryOf(log, index, term, type, position, length));
+                } catch (final IOException e) {
+                  failure[0] = e;
+                }
+              });
+      if (failure[0] != null) {
+        throw failure[0];
+      }
+      if (next == pos) {
+        break;
+      }
+      pos = next;
+    }
+    SnapshotMeta snapshot = new SnapshotMeta(0, 0, initial);
+    if (!entries.isEmpty() && entries.get(0).index() > 1) {
+      // retention removed the log start: it was committed and applied everywhere it was read
+      final Entry first = entries.get(0);
+      snapshot = new SnapshotMeta(first.index() - 1, first.term(), initial);
+    }
+    final long lastTerm = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).term();
+    final long term = Math.max(hs == null ? 0 : hs.term(), lastTerm);
+    final long vote = hs == null || hs.term() != term ? ReplicaId.NONE : hs.vote();
+    return new RaftCore(cfg, random, new HardState(term, vote), snapshot, entries);
+  }
+
+  private static Entry entryOf(
+      final ReplicatedLog log,
+      final long index,
+      final long term,
+      final byte type,
+      final long position,
+      final int length)
+      throws IOException {
+    final long t = Math.max(1, term);
+    if (type == BatchDescriptor.TYPE_CONTROL) {
+      final ByteBuffer b = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+      log.copy(position, b);
+      final UnsafeBuffer ub = new UnsafeBuffer(b.array());
+      final int body = BatchDescriptor.recordsOffset(ub, 0);
+      final byte kind = ControlCodec.raftKind(ub, body, BatchDescriptor.recordsLength(ub, 0));
+      if (kind == ControlCodec.RAFT_NOOP) {
+        return new Entry(index, t, EntryType.NOOP, null, 0);
+      }
+      if (kind == ControlCodec.RAFT_CONFIG) {
+        return new Entry(
+            index,
+            t,
+            EntryType.CONFIG,
+            MembershipCodec.decode(ControlCodec.raftPayload(ub, body)),
+            64);
+      }
+    }
+    return new Entry(index, t, EntryType.NORMAL, new BatchRef(position, length), length);
   }
 
   @Override
@@ -88,7 +237,12 @@ public final class RaftNode implements Agent {
   }
 
   @Override
-  public int doWork() {
+  public int doWork() throws IOException {
+    final Throwable failed = appendFailure;
+    if (failed != null) {
+      LOG.error("appending to the shard log failed; the replica stops", failed);
+      throw new AgentTerminationException(failed);
+    }
     final long nowNs = clock.nanoTime();
     int work = 0;
     if (nowNs - nextTickNs >= 0) {
@@ -97,23 +251,51 @@ public final class RaftNode implements Agent {
       work++;
     }
     work += transport.poll(this::onMessage, POLL_LIMIT);
-    byte[] p;
-    for (int i = 0; i < POLL_LIMIT && (p = proposals.poll()) != null; i++) {
-      core.propose(p, p.length);
+    final long before = scanPosition;
+    scanPosition = log.scan(scanPosition, SCAN_LIMIT, scanSink);
+    if (scanPosition != before) {
       work++;
     }
-    if (logStore.pollPersisted(persisted)) {
-      work++;
-    }
+    log.durableIndex(durableSink);
     while (core.hasReady()) {
       handle(core.ready());
       work++;
     }
+    if (nowNs - lastStatusNs > 50_000_000L) {
+      lastStatusNs = nowNs;
+      maybeCompact();
+      publishStatus();
+    }
     return work;
   }
 
-  private void onPersisted(final long index, final long term) {
-    core.onPersisted(index, term);
+  /** A batch header the engine wrote: the leader proposes its own term's client batches. */
+  private void onScanned(
+      final long index, final long term, final byte type, final long position, final int length) {
+    writtenLast = Math.max(writtenLast, index);
+    if (ledTerm == 0
+        || term != ledTerm
+        || core.role() != Role.LEADER
+        || core.term() != ledTerm
+        || index != core.lastIndex() + 1) {
+      return; // a follower's batch, the leader's own no-op, or an orphan of a lost term
+    }
+    final long assigned = core.propose(new BatchRef(position, length), length);
+    if (assigned != index) {
+      // The batch is in the log but not in Raft's view: stop taking writes until a new term.
+      LOG.warn(
+          "proposal of log index {} refused (got {}); closing the write gate", index, assigned);
+      log.fence();
+      ledTerm = 0;
+    }
+  }
+
+  private void onDurable(final long index, final long term) {
+    if (index != lastDurableIndex || term != lastDurableTerm) {
+      lastDurableIndex = index;
+      lastDurableTerm = term;
+      core.onPersisted(index, term);
+    }
   }
 
   private void onMessage(final Message m) {
@@ -126,6 +308,7 @@ public final class RaftNode implements Agent {
     }
   }
 
+  /** Received payloads are slices of the frame; they are copied so the frame is freed at once. */
   private static Message copyPayloads(final Message m) {
     if (m.entries().isEmpty()) {
       return m;
@@ -139,6 +322,10 @@ public final class RaftNode implements Agent {
         entries.add(e);
       }
     }
+    return withEntries(m, entries);
+  }
+
+  private static Message withEntries(final Message m, final List<Entry> entries) {
     return new Message(
         m.type(),
         m.groupId(),
@@ -163,72 +350,201 @@ public final class RaftNode implements Agent {
             new HardStateFile.State(clusterId, core.id(), core.groupId(), hs.term(), hs.vote()));
       }
       if (ready.snapshot() != null) {
-        throw new UnsupportedOperationException("snapshot install is not implemented yet");
+        throw new IOException("snapshot install (segment transfer) is not supported yet");
       }
-      if (!ready.entries().isEmpty()) {
-        logStore.append(ready.entries());
+      if (ready.role() != Role.LEADER && ledTerm != 0) {
+        log.fence();
+        ledTerm = 0;
       }
+      write(ready.entries());
     } catch (final IOException ex) {
       throw new UncheckedIOException("persisting Raft state failed; the node stops", ex);
     }
+    if (ready.role() == Role.LEADER && ledTerm != ready.term()) {
+      // After the no-op of this term was queued above: the writer opens the gate behind it.
+      ledTerm = ready.term();
+      termStartIndex = core.lastIndex();
+      log.lead(ledTerm);
+      LOG.info("leading in term {} from log index {}", ledTerm, core.lastIndex());
+    }
     final List<Message> messages = ready.messages();
     for (int i = 0; i < messages.size(); i++) {
-      transport.send(messages.get(i));
+      send(messages.get(i));
     }
-    commitIndex = ready.commitIndex();
-    role = ready.role();
-    leaderId = ready.leaderId();
-    term = ready.term();
+    log.commit(ready.commitIndex());
+  }
+
+  /** Writes the entries the engine does not have yet; the leader's own batches are skipped. */
+  private void write(final List<Entry> entries) throws IOException {
+    int i = 0;
+    while (i < entries.size() && entries.get(i).payload() instanceof BatchRef) {
+      i++;
+    }
+    if (i == entries.size()) {
+      return;
+    }
+    for (int j = i; j < entries.size(); j++) {
+      if (entries.get(j).payload() instanceof BatchRef) {
+        throw new IllegalStateException("a batch of this leader after an entry it must write");
+      }
+    }
+    final long first = entries.get(i).index();
+    if (first <= writtenLast) {
+      try {
+        log.truncateAfter(first - 1).get(60, TimeUnit.SECONDS);
+      } catch (final Exception e) {
+        throw new IOException("truncating the shard log after index " + (first - 1), e);
+      }
+      writtenLast = first - 1;
+      scanPosition = Math.min(scanPosition, log.appendedPosition());
+    }
+    int length = 0;
+    for (int j = i; j < entries.size(); j++) {
+      length += BatchDescriptor.alignedLength(encodedLength(entries.get(j)));
+    }
+    final byte[] bytes = new byte[length];
+    final UnsafeBuffer out = new UnsafeBuffer(bytes);
+    int o = 0;
+    for (int j = i; j < entries.size(); j++) {
+      final Entry e = entries.get(j);
+      final byte[] batch =
+          switch (e.type()) {
+            case NORMAL -> (byte[]) e.payload();
+            case NOOP ->
+                ControlCodec.raftBatch(e.index(), e.term(), ControlCodec.RAFT_NOOP, new byte[0]);
+            case CONFIG ->
+                ControlCodec.raftBatch(
+                    e.index(),
+                    e.term(),
+                    ControlCodec.RAFT_CONFIG,
+                    MembershipCodec.encode((Membership) e.payload()));
+          };
+      out.putBytes(o, batch);
+      o += BatchDescriptor.alignedLength(batch.length);
+    }
+    final CompletableFuture<Long> f = log.appendEncoded(out, 0, length);
+    f.whenComplete(
+        (index, ex) -> {
+          if (ex != null) {
+            appendFailure = ex;
+          }
+        });
+    writtenLast = entries.get(entries.size() - 1).index();
+  }
+
+  private static int encodedLength(final Entry e) {
+    return switch (e.type()) {
+      case NORMAL -> ((byte[]) e.payload()).length;
+      case NOOP -> BatchDescriptor.HEADER_LENGTH + 6;
+      case CONFIG ->
+          BatchDescriptor.HEADER_LENGTH
+              + 6
+              + MembershipCodec.encode((Membership) e.payload()).length;
+    };
+  }
+
+  /** Sends a message; the leader's batches are read back from the log for AppendEntries. */
+  private void send(final Message m) {
+    if (m.type() != MessageType.APPEND || m.entries().isEmpty()) {
+      transport.send(m);
+      return;
+    }
+    final List<Entry> src = m.entries();
+    List<Entry> out = null;
+    for (int i = 0; i < src.size(); i++) {
+      final Entry e = src.get(i);
+      if (e.payload() instanceof BatchRef r) {
+        if (out == null) {
+          out = new ArrayList<>(src.subList(0, i));
+        }
+        final ByteBuf b = alloc.directBuffer(r.length(), r.length());
+        try {
+          log.copy(r.position(), b.nioBuffer(0, r.length()));
+        } catch (final IOException ex) {
+          b.release();
+          releaseAll(out);
+          LOG.warn("cannot read log index {} back for a follower: {}", e.index(), ex.toString());
+          return; // the follower asks again; a snapshot would be needed (not supported yet)
+        }
+        b.writerIndex(r.length());
+        out.add(new Entry(e.index(), e.term(), e.type(), b, e.sizeBytes()));
+      } else if (out != null) {
+        out.add(e);
+      }
+    }
+    if (out == null) {
+      transport.send(m);
+      return;
+    }
+    transport.send(withEntries(m, out));
+    releaseAll(out);
+  }
+
+  private static void releaseAll(final List<Entry> entries) {
+    if (entries == null) {
+      return;
+    }
+    for (final Entry e : entries) {
+      if (e.payload() instanceof ByteBuf b) {
+        b.release();
+      }
+    }
+  }
+
+  private void maybeCompact() {
+    long to = Math.min(core.commitIndex(), core.stableIndex()) - KEEP_ENTRIES;
+    if (core.role() == Role.LEADER) {
+      final Membership m = core.membership();
+      for (int i = 0; i < m.voterCount(); i++) {
+        final long v = m.voterAt(i);
+        if (v != core.id()) {
+          to = Math.min(to, core.matchIndex(v));
+        }
+      }
+    }
+    if (to > core.snapshot().index()) {
+      core.compact(to);
+    }
+  }
+
+  private void publishStatus() {
+    final Membership m = core.membership();
+    final List<ClusterStatus.Peer> peers = new ArrayList<>();
+    for (int i = 0; i < m.voterCount(); i++) {
+      final long v = m.voterAt(i);
+      if (v != core.id()) {
+        peers.add(
+            new ClusterStatus.Peer(
+                ReplicaId.node(v),
+                core.role() == Role.LEADER ? core.matchIndex(v) : -1,
+                transport.isConnected(ReplicaId.node(v))));
+      }
+    }
+    status =
+        new ClusterStatus(
+            ReplicaId.node(core.id()),
+            core.role(),
+            core.term(),
+            core.leaderId() == ReplicaId.NONE ? 0 : ReplicaId.node(core.leaderId()),
+            core.commitIndex(),
+            lastDurableIndex,
+            core.lastIndex(),
+            ledTerm != 0 && core.commitIndex() >= termStartIndex,
+            List.copyOf(peers));
   }
 
   /**
-   * Queues a proposal for the agent thread; any thread.
+   * Returns the status as of the last duty cycle that published one (about every 50 ms); any
+   * thread.
    *
-   * @param payload the record batch bytes
-   * @return false if the queue is full
+   * @return the status
    */
-  public boolean propose(final byte[] payload) {
-    return proposals.offer(payload);
-  }
-
-  /**
-   * Returns the role as of the last handled Ready.
-   *
-   * @return the role
-   */
-  public Role role() {
-    return role;
-  }
-
-  /**
-   * Returns the known leader as of the last handled Ready.
-   *
-   * @return replica id or {@link ReplicaId#NONE}
-   */
-  public long leaderId() {
-    return leaderId;
-  }
-
-  /**
-   * Returns the commit index as of the last handled Ready.
-   *
-   * @return the index
-   */
-  public long commitIndex() {
-    return commitIndex;
-  }
-
-  /**
-   * Returns the term as of the last handled Ready.
-   *
-   * @return the term
-   */
-  public long term() {
-    return term;
+  public ClusterStatus status() {
+    return status;
   }
 
   @Override
   public String roleName() {
-    return "raft-node-" + ReplicaId.toString(core.id());
+    return "stele-raft-" + ReplicaId.toString(core.id());
   }
 }

@@ -2,45 +2,51 @@ package io.stele.replication.node;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.stele.replication.raft.Entry;
-import io.stele.replication.raft.Membership;
-import io.stele.replication.raft.RaftConfig;
-import io.stele.replication.raft.RaftCore;
-import io.stele.replication.raft.ReplicaId;
+import io.stele.engine.AppendListener;
+import io.stele.engine.AppendRequest;
+import io.stele.engine.AppendStatus;
+import io.stele.engine.Durability;
+import io.stele.engine.EngineConfig;
+import io.stele.engine.Engines;
+import io.stele.engine.LogEngine;
+import io.stele.engine.TopicConfig;
+import io.stele.engine.TopicStatus;
 import io.stele.replication.raft.Role;
-import io.stele.replication.raft.SplitMix64;
 import io.stele.replication.transport.IoTransport;
 import io.stele.replication.transport.LeakWatch;
-import io.stele.replication.transport.PeerTransport;
-import io.stele.replication.transport.TransportConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.SplittableRandom;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
-import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Three replicas over real engines and the real peer transport on loopback, in one JVM. */
 class RaftNodeTest {
   private static final long CLUSTER = 77;
   private static final int NODES = 3;
 
   @TempDir Path dir;
 
-  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final LogEngine[] engines = new LogEngine[NODES];
+  private final Replica[] replicas = new Replica[NODES];
+  private final Map<Integer, InetSocketAddress> peers = new HashMap<>();
 
   @BeforeAll
   static void watchLeaks() {
@@ -49,124 +55,221 @@ class RaftNodeTest {
 
   @AfterEach
   void tearDown() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
+    for (int i = 0; i < NODES; i++) {
+      stop(i);
     }
     LeakWatch.assertNoLeaks();
   }
 
+  private void stop(final int i) throws Exception {
+    if (replicas[i] != null) {
+      replicas[i].close();
+      replicas[i] = null;
+    }
+    if (engines[i] != null) {
+      engines[i].close();
+      engines[i] = null;
+    }
+  }
+
+  private void start(final int i) throws Exception {
+    final Path d = dir.resolve("n" + (i + 1));
+    Files.createDirectories(d);
+    engines[i] =
+        Engines.open(
+            EngineConfig.builder(d)
+                .segmentBytes(1 << 20)
+                .ingressRingBytes(1 << 20)
+                .maxBatchBytes(64 * 1024)
+                .writeBufferBytes(256 * 1024)
+                .pendingCapacity(4096)
+                .quorumIsLocal(false)
+                .build());
+    replicas[i] =
+        Replica.start(
+            new Replica.Settings(CLUSTER, i + 1, peers, d, IoTransport.select("auto"), 10, 30, 3),
+            engines[i]);
+  }
+
   private static void await(final String what, final BooleanSupplier condition) {
-    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
         throw new AssertionError("timed out waiting for " + what);
       }
-      LockSupport.parkNanos(1_000_000L);
+      LockSupport.parkNanos(2_000_000L);
     }
   }
 
-  @Test
-  void shouldElectOneLeaderAndCommitAProposalOnThreeNodesOverLoopback() throws Exception {
-    final long[] ids = new long[NODES];
-    final PeerTransport[] transports = new PeerTransport[NODES];
-    final RaftNode[] nodes = new RaftNode[NODES];
-    final MemoryLogStore[] stores = new MemoryLogStore[NODES];
-    final List<AgentRunner> runners = new ArrayList<>();
-    for (int i = 0; i < NODES; i++) {
-      ids[i] = ReplicaId.of(i + 1, 0);
-      final SplittableRandom jitter = new SplittableRandom(i);
-      transports[i] =
-          new PeerTransport(
-              TransportConfig.defaults(
-                      CLUSTER, ids[i], new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
-                  .withReconnect(5_000_000L, 100_000_000L),
-              IoTransport.select("auto"),
-              jitter::nextLong);
-      closeables.add(transports[i]);
-      transports[i].start();
-    }
-    for (int i = 0; i < NODES; i++) {
-      for (int j = 0; j < NODES; j++) {
-        if (i != j) {
-          transports[i].addPeer(j + 1, transports[j].localAddress());
-        }
-      }
-    }
-    for (int i = 0; i < NODES; i++) {
-      final RaftConfig cfg =
-          RaftConfig.builder(ids[i], 0).electionTicks(30).heartbeatTicks(2).build();
-      final RaftCore core =
-          RaftCore.bootstrap(cfg, new SplitMix64(100 + i), Membership.ofVoters(ids));
-      stores[i] = new MemoryLogStore();
-      nodes[i] =
-          new RaftNode(
-              core,
-              CLUSTER,
-              new HardStateFile(dir.resolve("n" + (i + 1)), 0),
-              stores[i],
-              transports[i],
-              new SystemNanoClock(),
-              TimeUnit.MILLISECONDS.toNanos(10),
-              1024);
-      final AgentRunner runner =
-          new AgentRunner(
-              new BackoffIdleStrategy(10, 20, 1_000, 1_000_000),
-              Throwable::printStackTrace,
-              null,
-              nodes[i]);
-      AgentRunner.startOnThread(runner);
-      closeables.add(runner);
-      runners.add(runner);
-    }
+  private int leader() {
+    final int[] found = {-1};
     await(
-        "a leader known to all",
+        "one ready leader known to every running replica",
         () -> {
           int leaders = 0;
-          for (final RaftNode n : nodes) {
-            leaders += n.role() == Role.LEADER ? 1 : 0;
+          int at = -1;
+          for (int i = 0; i < NODES; i++) {
+            if (replicas[i] != null && replicas[i].status().role() == Role.LEADER) {
+              leaders++;
+              at = i;
+            }
           }
-          final long l = nodes[0].leaderId();
-          return leaders == 1
-              && l != ReplicaId.NONE
-              && nodes[1].leaderId() == l
-              && nodes[2].leaderId() == l;
-        });
-    final int leader = ReplicaId.node(nodes[0].leaderId()) - 1;
-    assertEquals(Role.LEADER, nodes[leader].role());
-    final byte[] payload = "first record batch".getBytes(StandardCharsets.UTF_8);
-    assertTrue(nodes[leader].propose(payload));
-    final long[] index = new long[1];
-    await(
-        "the proposal in the leader's log",
-        () -> {
-          index[0] = stores[leader].indexOf(payload);
-          return index[0] > 0;
-        });
-    await(
-        "commit of the proposal on every node",
-        () -> {
-          for (final RaftNode n : nodes) {
-            if (n.commitIndex() < index[0]) {
+          if (leaders != 1 || !replicas[at].status().leaderReady()) {
+            return false;
+          }
+          for (final Replica r : replicas) {
+            if (r != null && r.status().leader() != at + 1) {
               return false;
             }
           }
+          found[0] = at;
           return true;
         });
-    for (final AgentRunner r : runners) {
-      r.close();
+    return found[0];
+  }
+
+  /** Collects completions. */
+  private static final class Acks implements AppendListener {
+    final LinkedBlockingQueue<Object[]> queue = new LinkedBlockingQueue<>();
+
+    @Override
+    public void onComplete(
+        final long correlationId,
+        final AppendStatus status,
+        final int partition,
+        final long baseOffset,
+        final int count,
+        final Durability achieved) {
+      queue.add(new Object[] {correlationId, status, baseOffset, achieved});
     }
-    final long proposalTerm = stores[leader].entryAt(index[0]).term();
+
+    Object[] next() throws InterruptedException {
+      final Object[] a = queue.poll(20, TimeUnit.SECONDS);
+      if (a == null) {
+        throw new AssertionError("no completion within 20 s");
+      }
+      return a;
+    }
+  }
+
+  private static void produce(
+      final LogEngine e, final Acks acks, final long from, final int n, final List<Long> offsets)
+      throws Exception {
+    final AppendRequest r = new AppendRequest(1);
+    for (long i = from; i < from + n; i++) {
+      final byte[] v = ("record-" + i).getBytes(StandardCharsets.UTF_8);
+      r.reset().topic("t", 0).durability(Durability.QUORUM).correlationId(i);
+      r.addRecord(new UnsafeBuffer(v), 0, -1, 0, v.length);
+      AppendStatus s;
+      while ((s = e.append(r, acks)) == AppendStatus.BACKPRESSURE) {
+        Thread.sleep(1);
+      }
+      assertEquals(AppendStatus.ACCEPTED, s);
+    }
+    for (int i = 0; i < n; i++) {
+      final Object[] a = acks.next();
+      assertEquals(AppendStatus.OK, a[1], "append " + a[0]);
+      assertEquals(Durability.QUORUM, a[3]);
+      offsets.add((Long) a[2]);
+    }
+  }
+
+  private static List<String> values(final LogEngine e) {
+    final List<String> out = new ArrayList<>();
+    e.read(
+        "t",
+        0,
+        0,
+        100_000,
+        Integer.MAX_VALUE,
+        (offset, ts, b, ko, kl, vo, vl) -> {
+          out.add(b.getStringWithoutLengthUtf8(vo, vl));
+          return true;
+        });
+    return out;
+  }
+
+  @Test
+  void shouldReplicateQuorumWritesAndFailOverWithoutLosingAcknowledgedOnes() throws Exception {
     for (int i = 0; i < NODES; i++) {
-      // every replica holds the proposal at the same index and term, byte for byte
-      final Entry e = stores[i].entryAt(index[0]);
-      assertNotNull(e, "node " + (i + 1));
-      assertEquals(proposalTerm, e.term());
-      assertArrayEquals(payload, (byte[]) e.payload(), "node " + (i + 1));
-      // the term and vote were made durable before any message was sent
-      final HardStateFile.State hs = new HardStateFile(dir.resolve("n" + (i + 1)), 0).load();
-      assertNotNull(hs);
-      assertTrue(hs.term() >= proposalTerm, "durable term " + hs.term());
-      assertEquals(ids[i], hs.replicaId());
+      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        peers.put(i + 1, new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort()));
+      }
     }
+    for (int i = 0; i < NODES; i++) {
+      start(i);
+    }
+    final int first = leader();
+    final CompletableFuture<TopicStatus> created = new CompletableFuture<>();
+    engines[first].createTopic(
+        "t",
+        new TopicConfig(1, -1, -1, Map.of()),
+        Durability.QUORUM,
+        (s, d) -> created.complete(s));
+    assertEquals(TopicStatus.CREATED, created.get(20, TimeUnit.SECONDS));
+    final Acks acks = new Acks();
+    final List<Long> offsets = new ArrayList<>();
+    produce(engines[first], acks, 0, 500, offsets);
+    // a follower refuses writes: only the leader assigns offsets
+    final int follower = (first + 1) % NODES;
+    final AppendRequest r = new AppendRequest(1);
+    final byte[] v = "x".getBytes(StandardCharsets.UTF_8);
+    r.reset().topic("t", 0).durability(Durability.QUORUM).correlationId(-1);
+    r.addRecord(new UnsafeBuffer(v), 0, -1, 0, v.length);
+    final long termBefore = replicas[follower].status().term();
+    assertEquals(AppendStatus.ACCEPTED, engines[follower].append(r, acks));
+    final Object[] refused = acks.next();
+    if (refused[1] == AppendStatus.OK) {
+      // only possible if an election (a slow machine) made it leader meanwhile
+      assertTrue(
+          replicas[follower].status().term() > termBefore,
+          "a follower accepted a write without becoming leader");
+    } else {
+      assertEquals(AppendStatus.NOT_LEADER, refused[1]);
+    }
+
+    // the leader goes away; a new one takes over with every acknowledged record
+    stop(first);
+    final int second = leader();
+    assertTrue(second != first);
+    produce(engines[second], acks, 500, 500, offsets);
+    final List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      if (i == 500 && refused[1] == AppendStatus.OK) {
+        expected.add("x");
+      }
+      expected.add("record-" + i);
+    }
+    final int total = expected.size();
+    await("the new leader's records visible", () -> values(engines[second]).size() == total);
+    assertEquals(expected, values(engines[second]));
+    // the old leader comes back as a follower and catches up
+    start(first);
+    await(
+        "the old leader caught up",
+        () ->
+            replicas[first].status().commitIndex() >= replicas[second].status().commitIndex()
+                && values(engines[first]).size() == total);
+    assertEquals(expected, values(engines[first]));
+    for (int i = 0; i < NODES; i++) {
+      final long[] d = new long[1];
+      engines[i].durableIndex((index, term) -> d[0] = index);
+      assertTrue(d[0] >= 1000, "node " + (i + 1) + " durable index " + d[0]);
+    }
+    final byte[][] logs = new byte[NODES][];
+    final long end = engines[second].appendedPosition();
+    for (int i = 0; i < NODES; i++) {
+      final int node = i;
+      await(
+          "node " + (i + 1) + " has the whole log", () -> engines[node].appendedPosition() >= end);
+      final java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate((int) end);
+      for (long p = 0; p < end; p += 4096) {
+        final int n = (int) Math.min(4096, end - p);
+        engines[i].copy(p, b.slice((int) p, n));
+      }
+      logs[i] = b.array();
+    }
+    assertArrayEquals(logs[second], logs[follower], "replicas hold the same bytes");
+    assertArrayEquals(logs[second], logs[first], "replicas hold the same bytes");
   }
 }

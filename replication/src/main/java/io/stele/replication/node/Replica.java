@@ -1,0 +1,190 @@
+package io.stele.replication.node;
+
+import io.netty.buffer.PooledByteBufAllocator;
+import io.stele.engine.ReplicatedLog;
+import io.stele.replication.raft.Membership;
+import io.stele.replication.raft.RaftConfig;
+import io.stele.replication.raft.RaftCore;
+import io.stele.replication.raft.ReplicaId;
+import io.stele.replication.raft.SplitMix64;
+import io.stele.replication.transport.IoTransport;
+import io.stele.replication.transport.PeerTransport;
+import io.stele.replication.transport.TransportConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running replica of shard 0: the peer transport, the Raft node over the shard log and the agent
+ * thread that drives it. The one object {@code server} wires.
+ */
+public final class Replica implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Replica.class);
+
+  /**
+   * Settings of a replica.
+   *
+   * @param clusterId cluster identity (every node of a cluster uses the same)
+   * @param node this node's number, 1-based
+   * @param peers every voter's node number and peer (Raft) address, this node included
+   * @param stateDir where the hard-state file lives
+   * @param io Netty I/O flavour for the peer transport
+   * @param tickMs length of a Raft tick
+   * @param electionTicks election timeout in ticks (randomized in [n, 2n))
+   * @param heartbeatTicks heartbeat interval in ticks
+   */
+  public record Settings(
+      long clusterId,
+      int node,
+      Map<Integer, InetSocketAddress> peers,
+      Path stateDir,
+      IoTransport io,
+      long tickMs,
+      int electionTicks,
+      int heartbeatTicks) {
+    /** Checks the settings. */
+    public Settings {
+      peers = new TreeMap<>(peers);
+      if (!peers.containsKey(node)) {
+        throw new IllegalArgumentException("peers must include this node (" + node + ")");
+      }
+      if (tickMs < 1 || electionTicks <= heartbeatTicks || heartbeatTicks < 1) {
+        throw new IllegalArgumentException(
+            "tick " + tickMs + " ms, election " + electionTicks + ", heartbeat " + heartbeatTicks);
+      }
+    }
+  }
+
+  private final PeerTransport transport;
+  private final RaftNode raft;
+  private final AgentRunner runner;
+  private final InetSocketAddress bound;
+
+  private Replica(
+      final PeerTransport transport,
+      final RaftNode raft,
+      final AgentRunner runner,
+      final InetSocketAddress bound) {
+    this.transport = transport;
+    this.raft = raft;
+    this.runner = runner;
+    this.bound = bound;
+  }
+
+  /**
+   * Recovers the Raft state from the hard-state file and the shard log, binds the peer listener,
+   * dials the other voters and starts the Raft thread.
+   *
+   * @param s settings
+   * @param log the recovered shard log of an engine opened in cluster mode
+   * @return the running replica
+   * @throws IOException if the state cannot be recovered or the listener cannot bind
+   */
+  public static Replica start(final Settings s, final ReplicatedLog log) throws IOException {
+    final long self = ReplicaId.of(s.node(), 0);
+    final long[] voters = s.peers().keySet().stream().mapToLong(n -> ReplicaId.of(n, 0)).toArray();
+    final RaftConfig cfg =
+        RaftConfig.builder(self, 0)
+            .electionTicks(s.electionTicks())
+            .heartbeatTicks(s.heartbeatTicks())
+            .uncommittedBytesMax(Long.MAX_VALUE / 4)
+            .build();
+    final HardStateFile hsf = new HardStateFile(s.stateDir(), 0);
+    final SplittableRandom seeds = new SplittableRandom(System.nanoTime() ^ self);
+    final RaftCore core =
+        RaftNode.recover(
+            cfg,
+            new SplitMix64(seeds.nextLong()),
+            hsf,
+            s.clusterId(),
+            log,
+            Membership.ofVoters(voters));
+    final PeerTransport transport =
+        new PeerTransport(
+            TransportConfig.defaults(s.clusterId(), self, s.peers().get(s.node()))
+                .withReconnect(20_000_000L, 500_000_000L),
+            s.io(),
+            seeds.split()::nextLong);
+    final InetSocketAddress bound;
+    try {
+      bound = transport.start();
+    } catch (final InterruptedException e) {
+      Thread.currentThread().interrupt();
+      transport.close();
+      throw new IOException("interrupted while binding the peer listener", e);
+    } catch (final RuntimeException e) {
+      transport.close();
+      throw new IOException("cannot bind the peer listener on " + s.peers().get(s.node()), e);
+    }
+    for (final Map.Entry<Integer, InetSocketAddress> p : s.peers().entrySet()) {
+      if (p.getKey() != s.node()) {
+        transport.addPeer(p.getKey(), p.getValue());
+      }
+    }
+    final RaftNode raft =
+        new RaftNode(
+            core,
+            s.clusterId(),
+            hsf,
+            log,
+            transport,
+            new SystemNanoClock(),
+            s.tickMs() * 1_000_000L,
+            PooledByteBufAllocator.DEFAULT);
+    final AgentRunner runner =
+        new AgentRunner(
+            new BackoffIdleStrategy(10, 20, 1_000, 200_000),
+            e -> LOG.error("raft thread", e),
+            null,
+            raft);
+    AgentRunner.startOnThread(runner);
+    LOG.info(
+        "replica {} of {} voters; peer transport {} on {}",
+        s.node(),
+        voters.length,
+        transport.ioName(),
+        bound);
+    return new Replica(transport, raft, runner, bound);
+  }
+
+  /**
+   * Returns the latest published status.
+   *
+   * @return the status
+   */
+  public ClusterStatus status() {
+    return raft.status();
+  }
+
+  /**
+   * Returns the bound peer address.
+   *
+   * @return the address
+   */
+  public InetSocketAddress peerAddress() {
+    return bound;
+  }
+
+  /**
+   * Returns true while the Raft thread runs (it stops on a storage failure).
+   *
+   * @return whether it runs
+   */
+  public boolean isRunning() {
+    return !runner.isClosed() && runner.thread() != null && runner.thread().isAlive();
+  }
+
+  @Override
+  public void close() {
+    runner.close();
+    transport.close();
+  }
+}
