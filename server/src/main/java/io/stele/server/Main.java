@@ -17,6 +17,7 @@ public final class Main {
           + "  serve      run a node (stele serve --help lists every setting)\n"
           + "  check      verify a stopped node's data directory: stele check [--data-dir D]\n"
           + "  bench      load-generate against a node over HTTP (stele bench --help)\n"
+          + "  cluster    run a local cluster on loopback: stele cluster local --nodes 3\n"
           + "  version    print the version\n"
           + "  help       print this help\n"
           + "\n"
@@ -46,6 +47,8 @@ public final class Main {
         return check(rest, out, err);
       case "bench":
         return io.stele.perf.BenchCli.run(rest.toArray(new String[0]), out, err);
+      case "cluster":
+        return ClusterLocal.run(rest, out, err);
       case "version":
       case "--version":
         out.println("stele " + Version.version());
@@ -105,15 +108,16 @@ public final class Main {
       return ExitCode.OK;
     }
     final Configuration config;
+    final Node node;
     try {
       config = Configuration.load(args, env);
+      node = new Node(config);
     } catch (final ConfigException e) {
       err.println("stele: " + e.getMessage());
       return ExitCode.USAGE;
     }
 
     final CountDownLatch stop = new CountDownLatch(1);
-    final Node node = new Node(config);
     try {
       node.start();
     } catch (final FatalException e) {

@@ -3,8 +3,11 @@ package io.stele.server;
 import io.stele.engine.Engine;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.Engines;
+import io.stele.engine.LogEngine;
+import io.stele.net.ClusterView;
 import io.stele.net.HttpServer;
 import io.stele.net.HttpServerConfig;
+import io.stele.net.LeaderRouting;
 import io.stele.net.Route;
 import io.stele.net.TailWaiters;
 import io.stele.net.Transport;
@@ -13,6 +16,8 @@ import io.stele.net.api.GroupsHandler;
 import io.stele.net.api.TopicsHandler;
 import io.stele.net.streams.StreamsConfig;
 import io.stele.net.streams.StreamsHandler;
+import io.stele.replication.node.Replica;
+import io.stele.replication.transport.IoTransport;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -34,8 +39,36 @@ public final class Node implements AutoCloseable {
   private InetSocketAddress httpAddress;
   private volatile boolean ready;
 
+  private final Peers peers;
+  private LogEngine logEngine;
+  private Replica replica;
+  private ClusterState cluster;
+
+  /**
+   * Creates a node; nothing starts yet.
+   *
+   * @param config the validated configuration
+   * @throws ConfigException if the cluster settings do not fit together
+   */
   public Node(final Configuration config) {
     this.config = config;
+    final int self = config.get(Settings.NODE_ID);
+    final String spec = config.get(Settings.PEERS);
+    if (self == 0) {
+      if (!spec.isBlank()) {
+        throw new ConfigException("--peers needs --node-id (this node's number among them)");
+      }
+      peers = null;
+    } else {
+      if (spec.isBlank()) {
+        throw new ConfigException("--node-id " + self + " needs --peers (every voter)");
+      }
+      try {
+        peers = Peers.parse(spec, self);
+      } catch (final IllegalArgumentException e) {
+        throw new ConfigException("--peers: " + e.getMessage());
+      }
+    }
   }
 
   /** Opens the data directory and engine (recovering it), then starts serving. */
@@ -51,12 +84,16 @@ public final class Node implements AutoCloseable {
     LOG.info("Stele {} data directory {}", Version.version(), dataDirectory.path());
     final long t0 = System.nanoTime();
     try {
-      engine = Engines.open(engineConfig());
+      logEngine = Engines.open(engineConfig());
+      engine = logEngine;
     } catch (final IOException | RuntimeException e) {
       closeQuietly();
       throw new FatalException("cannot open the log: " + e.getMessage(), e);
     }
     LOG.info("log recovered in {} ms", (System.nanoTime() - t0) / 1_000_000);
+    if (peers != null) {
+      startReplica();
+    }
 
     final HttpServerConfig httpConfig =
         new HttpServerConfig(
@@ -83,12 +120,25 @@ public final class Node implements AutoCloseable {
             config.get(Settings.SSE_KEEPALIVE_MS));
     final TailWaiters waiters = new TailWaiters();
     engine.addPartitionObserver(waiters);
+    final ClusterView view = cluster != null ? cluster : ClusterState.single();
     final List<Route> routes =
         List.of(
-            new Route("/v1/topics", new TopicsHandler(engine, waiters, apiConfig)),
-            new Route("/v1/groups", new GroupsHandler(engine)),
-            new Route("/v1/stream", new StreamsHandler(engine, waiters, StreamsConfig.defaults())));
-    http = new HttpServer(httpConfig, () -> ready && engine.isHealthy(), routes, this::metrics);
+            new Route(
+                "/v1/topics",
+                LeaderRouting.leaderOnly(view, new TopicsHandler(engine, waiters, apiConfig))),
+            new Route("/v1/groups", LeaderRouting.leaderOnly(view, new GroupsHandler(engine))),
+            new Route(
+                "/v1/stream",
+                LeaderRouting.leaderOnly(
+                    view, new StreamsHandler(engine, waiters, StreamsConfig.defaults()))),
+            new Route("/v1/cluster", LeaderRouting.status(view)));
+    final Engine served = engine;
+    http =
+        new HttpServer(
+            httpConfig,
+            () -> ready && served.isHealthy() && (cluster == null || cluster.isReady()),
+            routes,
+            this::metrics);
     try {
       httpAddress = http.start();
     } catch (final InterruptedException e) {
@@ -102,6 +152,29 @@ public final class Node implements AutoCloseable {
           "cannot listen on " + httpConfig.host() + ":" + httpConfig.port() + ": " + why, e);
     }
     ready = true;
+  }
+
+  private void startReplica() {
+    final int self = config.get(Settings.NODE_ID);
+    final int electionTicks = config.get(Settings.ELECTION_TICKS);
+    try {
+      replica =
+          Replica.start(
+              new Replica.Settings(
+                  config.get(Settings.CLUSTER_ID),
+                  self,
+                  peers.raftAddresses(),
+                  dataDirectory.path(),
+                  IoTransport.select(config.get(Settings.TRANSPORT)),
+                  config.get(Settings.RAFT_TICK_MS),
+                  electionTicks,
+                  Math.max(1, electionTicks / 10)),
+              logEngine);
+    } catch (final IOException | RuntimeException e) {
+      closeQuietly();
+      throw new FatalException("cannot start replication: " + e.getMessage(), e);
+    }
+    cluster = new ClusterState(replica, peers);
   }
 
   /**
@@ -127,7 +200,7 @@ public final class Node implements AutoCloseable {
         .maxBatchBytes((int) maxBatch)
         .writeBufferBytes(writeBuffer)
         .maxStringBytes(maxStringBytes)
-        .quorumIsLocal(true)
+        .quorumIsLocal(peers == null)
         .build();
   }
 
@@ -197,6 +270,10 @@ public final class Node implements AutoCloseable {
   }
 
   private void closeQuietly() {
+    if (replica != null) {
+      replica.close();
+      replica = null;
+    }
     if (engine != null) {
       try {
         engine.close();

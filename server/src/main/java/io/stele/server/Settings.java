@@ -145,6 +145,36 @@ public final class Settings {
           60_000,
           "on SIGTERM/SIGINT, how long in-flight requests may take to finish");
 
+  public static final Setting<Integer> NODE_ID =
+      Setting.intSetting(
+          "node-id",
+          0,
+          0,
+          255,
+          "this node's number in --peers; 0 runs a single node (no replication)");
+
+  public static final Setting<String> PEERS =
+      Setting.textSetting(
+          "peers",
+          "",
+          "N=HOST:HTTP_PORT:RAFT_PORT,... (every voter, this node included)",
+          "the cluster's voters: node number, HTTP address, peer (Raft) port");
+
+  public static final Setting<Long> CLUSTER_ID =
+      Setting.longSetting(
+          "cluster-id", 1, 1, Long.MAX_VALUE, "cluster identity; every node of a cluster the same");
+
+  public static final Setting<Long> RAFT_TICK_MS =
+      Setting.longSetting("raft-tick-ms", 10, 1, 1_000, "length of one Raft tick");
+
+  public static final Setting<Integer> ELECTION_TICKS =
+      Setting.intSetting(
+          "election-ticks",
+          30,
+          4,
+          10_000,
+          "election timeout in ticks (randomized in [n, 2n)); heartbeats every n/10 ticks");
+
   /** All settings, in help order. */
   public static final List<Setting<?>> ALL =
       List.of(
@@ -168,5 +198,10 @@ public final class Settings {
           IDLE_TIMEOUT_MS,
           REQUEST_TIMEOUT_MS,
           MAX_CONNECTIONS,
-          SHUTDOWN_TIMEOUT_MS);
+          SHUTDOWN_TIMEOUT_MS,
+          NODE_ID,
+          PEERS,
+          CLUSTER_ID,
+          RAFT_TICK_MS,
+          ELECTION_TICKS);
 }
