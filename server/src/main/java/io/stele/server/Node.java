@@ -40,6 +40,7 @@ public final class Node implements AutoCloseable {
   private volatile boolean ready;
 
   private final Peers peers;
+  private final java.util.Map<Integer, InetSocketAddress> dial;
   private LogEngine logEngine;
   private Replica replica;
   private ClusterState cluster;
@@ -59,12 +60,14 @@ public final class Node implements AutoCloseable {
         throw new ConfigException("--peers needs --node-id (this node's number among them)");
       }
       peers = null;
+      dial = java.util.Map.of();
     } else {
       if (spec.isBlank()) {
         throw new ConfigException("--node-id " + self + " needs --peers (every voter)");
       }
       try {
         peers = Peers.parse(spec, self);
+        dial = peers.parseDial(config.get(Settings.PEER_DIAL));
       } catch (final IllegalArgumentException e) {
         throw new ConfigException("--peers: " + e.getMessage());
       }
@@ -84,7 +87,7 @@ public final class Node implements AutoCloseable {
     LOG.info("Stele {} data directory {}", Version.version(), dataDirectory.path());
     final long t0 = System.nanoTime();
     try {
-      logEngine = Engines.open(engineConfig());
+      logEngine = Engines.open(engineConfig(config, dataDirectory.path(), peers != null));
       engine = logEngine;
     } catch (final IOException | RuntimeException e) {
       closeQuietly();
@@ -164,6 +167,7 @@ public final class Node implements AutoCloseable {
                   config.get(Settings.CLUSTER_ID),
                   self,
                   peers.raftAddresses(),
+                  dial,
                   dataDirectory.path(),
                   IoTransport.select(config.get(Settings.TRANSPORT)),
                   config.get(Settings.RAFT_TICK_MS),
@@ -182,7 +186,8 @@ public final class Node implements AutoCloseable {
    * largest batch is the largest body plus the per-record framing of the most records a request may
    * carry; the ingress ring holds at least eight such batches.
    */
-  private EngineConfig engineConfig() {
+  static EngineConfig engineConfig(
+      final Configuration config, final java.nio.file.Path dir, final boolean cluster) {
     final int maxBody = config.get(Settings.MAX_BODY_BYTES);
     final int maxRecords = config.get(Settings.MAX_RECORDS_PER_REQUEST);
     final int maxStringBytes = EngineConfig.DEFAULT_MAX_STRING_BYTES;
@@ -194,13 +199,13 @@ public final class Node implements AutoCloseable {
         (int)
             Math.max(EngineConfig.DEFAULT_WRITE_BUFFER_BYTES, maxBatch + 256 + 2L * maxStringBytes);
     final int segment = Math.max(config.get(Settings.SEGMENT_BYTES), roundUp4k(writeBuffer));
-    return EngineConfig.builder(dataDirectory.path())
+    return EngineConfig.builder(dir)
         .segmentBytes(roundUp4k(segment))
         .ingressRingBytes(ring)
         .maxBatchBytes((int) maxBatch)
         .writeBufferBytes(writeBuffer)
         .maxStringBytes(maxStringBytes)
-        .quorumIsLocal(peers == null)
+        .quorumIsLocal(!cluster)
         .build();
   }
 

@@ -82,6 +82,35 @@ record Peers(Map<Integer, Peer> byNode) {
         "'" + s + "' in peer '" + entry + "' is not a number in [" + min + ", " + max + "]");
   }
 
+  /**
+   * Parses {@code --peer-dial}: {@code N=HOST:PORT,...} for peers listed in {@code --peers}.
+   *
+   * @param spec the value, may be blank
+   * @return the dial addresses by node
+   */
+  Map<Integer, InetSocketAddress> parseDial(final String spec) {
+    final Map<Integer, InetSocketAddress> m = new TreeMap<>();
+    for (final String raw : spec.split(",")) {
+      final String e = raw.trim();
+      if (e.isEmpty()) {
+        continue;
+      }
+      final int eq = e.indexOf('=');
+      final int c = e.lastIndexOf(':');
+      if (eq <= 0 || c <= eq + 1 || c == e.length() - 1) {
+        throw new IllegalArgumentException("peer-dial '" + e + "' is not N=HOST:PORT");
+      }
+      final int node = number(e.substring(0, eq), 1, 255, e);
+      if (!byNode.containsKey(node)) {
+        throw new IllegalArgumentException("peer-dial names node " + node + ", not in --peers");
+      }
+      m.put(
+          node,
+          new InetSocketAddress(e.substring(eq + 1, c), number(e.substring(c + 1), 1, 65535, e)));
+    }
+    return m;
+  }
+
   Map<Integer, InetSocketAddress> raftAddresses() {
     final Map<Integer, InetSocketAddress> out = new TreeMap<>();
     byNode.forEach((n, p) -> out.put(n, p.raftAddress()));

@@ -90,6 +90,22 @@ public record Setting<T>(
         });
   }
 
+  /** Text that may be empty (empty = not set). */
+  static Setting<String> optionalTextSetting(
+      final String name, final String range, final String doc) {
+    return new Setting<>(
+        name,
+        "",
+        range,
+        doc,
+        s -> {
+          if (s.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException();
+          }
+          return s;
+        });
+  }
+
   static Setting<String> textSetting(
       final String name, final String defaultValue, final String range, final String doc) {
     return new Setting<>(

@@ -154,11 +154,16 @@ public final class Settings {
           "this node's number in --peers; 0 runs a single node (no replication)");
 
   public static final Setting<String> PEERS =
-      Setting.textSetting(
+      Setting.optionalTextSetting(
           "peers",
-          "",
           "N=HOST:HTTP_PORT:RAFT_PORT,... (every voter, this node included)",
           "the cluster's voters: node number, HTTP address, peer (Raft) port");
+
+  public static final Setting<String> PEER_DIAL =
+      Setting.optionalTextSetting(
+          "peer-dial",
+          "N=HOST:PORT,...",
+          "connect to peer N at this address instead of its --peers one (a proxy in between)");
 
   public static final Setting<Long> CLUSTER_ID =
       Setting.longSetting(
@@ -201,6 +206,7 @@ public final class Settings {
           SHUTDOWN_TIMEOUT_MS,
           NODE_ID,
           PEERS,
+          PEER_DIAL,
           CLUSTER_ID,
           RAFT_TICK_MS,
           ELECTION_TICKS);
