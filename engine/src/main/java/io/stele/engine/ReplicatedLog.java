@@ -75,6 +75,12 @@ public interface ReplicatedLog {
   /** Copies {@code dst.remaining()} bytes of the log at {@code position} into {@code dst}. */
   void copy(long position, ByteBuffer dst) throws IOException;
 
+  /**
+   * Registers what to call when batches were written or the durable index advanced (the engine's
+   * threads call it; it must be cheap and never block): wakes the Raft thread.
+   */
+  void onLogProgress(Runnable wakeup);
+
   /** Receives one batch header from {@link #scan}. */
   @FunctionalInterface
   interface BatchSink {

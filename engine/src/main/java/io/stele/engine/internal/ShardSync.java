@@ -158,6 +158,7 @@ final class ShardSync implements Agent {
     if (n > 0) {
       durableTail = t;
       engine.publishDurableIndex(index, term);
+      engine.replicationWakeup.run();
     }
     // Phase 2: everything durable whose log index is committed (on a single node: all of it).
     final long commit = replicated ? engine.commitIndex : Long.MAX_VALUE;

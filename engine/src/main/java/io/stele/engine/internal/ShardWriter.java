@@ -383,9 +383,11 @@ final class ShardWriter implements Agent, MessageHandler {
       bufferStart += writeOffset;
       writeOffset = 0;
       log.appendPosition.setRelease(bufferStart);
+      engine.replicationWakeup.run();
     }
     ackMemory();
     pending.published.setRelease(pending.staged);
+    engine.syncIdle.wake();
   }
 
   private void failStaged() {

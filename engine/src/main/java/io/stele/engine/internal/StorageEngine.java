@@ -14,6 +14,7 @@ import io.stele.engine.TopicConfig;
 import io.stele.engine.TopicDescription;
 import io.stele.engine.TopicListener;
 import io.stele.engine.TopicStatus;
+import io.stele.engine.WakeableIdle;
 import io.stele.engine.format.BatchDescriptor;
 import io.stele.engine.format.RecordCodec;
 import io.stele.engine.format.Utf8;
@@ -149,16 +150,8 @@ public final class StorageEngine implements LogEngine {
     this.writer = new ShardWriter(this, log, state);
     this.sync = new ShardSync(this, log);
     final Runnable onCrash = () -> fail("an engine thread crashed");
-    this.syncThread =
-        new AgentThread(
-            sync,
-            new BackoffIdleStrategy(64, 8, TimeUnit.MICROSECONDS.toNanos(1), 100_000),
-            onCrash);
-    this.writerThread =
-        new AgentThread(
-            writer,
-            new BackoffIdleStrategy(64, 8, TimeUnit.MICROSECONDS.toNanos(1), 100_000),
-            onCrash);
+    this.syncThread = new AgentThread(sync, syncIdle, onCrash);
+    this.writerThread = new AgentThread(writer, writerIdle, onCrash);
     this.housekeeperThread =
         new AgentThread(
             housekeeper,
@@ -287,6 +280,7 @@ public final class StorageEngine implements LogEngine {
                 r.valueLength(i));
       }
       ring.commit(index);
+      writerIdle.wake();
     } catch (final RuntimeException e) {
       ring.abort(index);
       throw e;
@@ -531,6 +525,7 @@ public final class StorageEngine implements LogEngine {
       return;
     }
     controls.add(c);
+    writerIdle.wake();
   }
 
   ControlCommand pollControl() {
@@ -671,6 +666,23 @@ public final class StorageEngine implements LogEngine {
     this.term = term;
   }
 
+  /**
+   * Idle strategies of the writer and sync threads: they park when idle (next to no CPU) and
+   * whoever hands them work wakes them: callers after claiming ring space or queueing a command,
+   * the writer after publishing, the Raft thread after advancing the commit index.
+   */
+  final WakeableIdle writerIdle = new WakeableIdle(64, 8, 1_000, 2_000_000);
+
+  final WakeableIdle syncIdle = new WakeableIdle(64, 8, 1_000, 2_000_000);
+
+  /** Called after new batches are written and after the durable index advances (Raft thread). */
+  volatile Runnable replicationWakeup = () -> {};
+
+  @Override
+  public void onLogProgress(final Runnable wakeup) {
+    replicationWakeup = wakeup;
+  }
+
   /** Raft thread writes: the term this node leads in, 0 when it does not lead. */
   volatile long leaderTerm;
 
@@ -740,6 +752,7 @@ public final class StorageEngine implements LogEngine {
   public void commit(final long logIndex) {
     if (logIndex > commitIndex) {
       commitIndex = logIndex;
+      syncIdle.wake();
     }
   }
 
@@ -866,6 +879,7 @@ public final class StorageEngine implements LogEngine {
     }
     controlsQueued.incrementAndGet();
     controls.add(c);
+    writerIdle.wake();
   }
 
   // ---- health and metrics -------------------------------------------------------------------

@@ -251,9 +251,8 @@ public final class RaftNode implements Agent {
       work++;
     }
     work += transport.poll(this::onMessage, POLL_LIMIT);
-    final long before = scanPosition;
-    scanPosition = log.scan(scanPosition, SCAN_LIMIT, scanSink);
-    if (scanPosition != before) {
+    if (log.appendedPosition() != scanPosition) {
+      scanPosition = log.scan(scanPosition, SCAN_LIMIT, scanSink);
       work++;
     }
     log.durableIndex(durableSink);

@@ -2,6 +2,7 @@ package io.stele.replication.node;
 
 import io.netty.buffer.PooledByteBufAllocator;
 import io.stele.engine.ReplicatedLog;
+import io.stele.engine.WakeableIdle;
 import io.stele.replication.raft.Membership;
 import io.stele.replication.raft.RaftConfig;
 import io.stele.replication.raft.RaftCore;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +35,8 @@ public final class Replica implements AutoCloseable {
    * @param clusterId cluster identity (every node of a cluster uses the same)
    * @param node this node's number, 1-based
    * @param peers every voter's node number and peer (Raft) address, this node included
+   * @param dial where to connect to a peer when it differs from its address in {@code peers} (a
+   *     proxy in between); may be empty
    * @param stateDir where the hard-state file lives
    * @param io Netty I/O flavour for the peer transport
    * @param tickMs length of a Raft tick
@@ -45,6 +47,7 @@ public final class Replica implements AutoCloseable {
       long clusterId,
       int node,
       Map<Integer, InetSocketAddress> peers,
+      Map<Integer, InetSocketAddress> dial,
       Path stateDir,
       IoTransport io,
       long tickMs,
@@ -53,6 +56,10 @@ public final class Replica implements AutoCloseable {
     /** Checks the settings. */
     public Settings {
       peers = new TreeMap<>(peers);
+      dial = new TreeMap<>(dial);
+      if (!peers.keySet().containsAll(dial.keySet())) {
+        throw new IllegalArgumentException("dial addresses for unknown peers " + dial.keySet());
+      }
       if (!peers.containsKey(node)) {
         throw new IllegalArgumentException("peers must include this node (" + node + ")");
       }
@@ -126,7 +133,7 @@ public final class Replica implements AutoCloseable {
     }
     for (final Map.Entry<Integer, InetSocketAddress> p : s.peers().entrySet()) {
       if (p.getKey() != s.node()) {
-        transport.addPeer(p.getKey(), p.getValue());
+        transport.addPeer(p.getKey(), s.dial().getOrDefault(p.getKey(), p.getValue()));
       }
     }
     final RaftNode raft =
@@ -139,12 +146,10 @@ public final class Replica implements AutoCloseable {
             new SystemNanoClock(),
             s.tickMs() * 1_000_000L,
             PooledByteBufAllocator.DEFAULT);
-    final AgentRunner runner =
-        new AgentRunner(
-            new BackoffIdleStrategy(10, 20, 1_000, 200_000),
-            e -> LOG.error("raft thread", e),
-            null,
-            raft);
+    final WakeableIdle idle = new WakeableIdle(64, 8, 1_000, 2_000_000);
+    transport.onInbound(idle::wake);
+    log.onLogProgress(idle::wake);
+    final AgentRunner runner = new AgentRunner(idle, e -> LOG.error("raft thread", e), null, raft);
     AgentRunner.startOnThread(runner);
     LOG.info(
         "replica {} of {} voters; peer transport {} on {}",

@@ -15,16 +15,19 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
   private final TransportConfig config;
   private final TransportCounters counters;
   private final Queue<Message> inbound;
+  private final Runnable wakeup;
   private Handshake handshake;
   private boolean refused;
 
   InboundHandler(
       final TransportConfig config,
       final TransportCounters counters,
-      final Queue<Message> inbound) {
+      final Queue<Message> inbound,
+      final Runnable wakeup) {
     this.config = config;
     this.counters = counters;
     this.inbound = inbound;
+    this.wakeup = wakeup;
   }
 
   @Override
@@ -61,6 +64,12 @@ final class InboundHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     counters.messagesReceived.incrementAndGet();
+  }
+
+  @Override
+  public void channelReadComplete(final ChannelHandlerContext ctx) {
+    wakeup.run(); // once per read burst: the Raft thread may be parked
+    ctx.fireChannelReadComplete();
   }
 
   private void refuse(final ChannelHandlerContext ctx) {

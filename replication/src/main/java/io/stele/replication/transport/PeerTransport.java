@@ -40,6 +40,7 @@ public final class PeerTransport implements AutoCloseable {
   private final EventLoopGroup group;
   private final EventLoop loop;
   private final MpscArrayQueue<Message> inbound;
+  private volatile Runnable inboundWakeup = () -> {};
   private final ConcurrentHashMap<Integer, PeerConnection> peers = new ConcurrentHashMap<>();
 
   /** Accepted inbound connections, closed explicitly on {@link #close()} so peers see EOF. */
@@ -67,6 +68,16 @@ public final class PeerTransport implements AutoCloseable {
   }
 
   /**
+   * Registers what to call after inbound messages were queued (on the event loop; must be cheap and
+   * never block): wakes the thread that polls.
+   *
+   * @param wakeup the callback
+   */
+  public void onInbound(final Runnable wakeup) {
+    inboundWakeup = wakeup;
+  }
+
+  /**
    * Binds the listener.
    *
    * @return the bound address (useful with port 0)
@@ -90,7 +101,9 @@ public final class PeerTransport implements AutoCloseable {
                     inboundChannels.add(ch);
                     ch.pipeline()
                         .addLast(new PeerFrameDecoder(config.maxFrameLengthBytes(), counters))
-                        .addLast(new InboundHandler(config, counters, inbound));
+                        .addLast(
+                            new InboundHandler(
+                                config, counters, inbound, () -> inboundWakeup.run()));
                   }
                 });
     serverChannel = b.bind(config.bindAddress()).sync().channel();

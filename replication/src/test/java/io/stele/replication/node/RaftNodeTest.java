@@ -87,7 +87,8 @@ class RaftNodeTest {
                 .build());
     replicas[i] =
         Replica.start(
-            new Replica.Settings(CLUSTER, i + 1, peers, d, IoTransport.select("auto"), 10, 30, 3),
+            new Replica.Settings(
+                CLUSTER, i + 1, peers, Map.of(), d, IoTransport.select("auto"), 10, 30, 3),
             engines[i]);
   }
 
