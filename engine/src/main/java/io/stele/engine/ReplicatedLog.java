@@ -81,6 +81,13 @@ public interface ReplicatedLog {
    */
   void onLogProgress(Runnable wakeup);
 
+  /**
+   * Returns false once the log failed (an fsync error): it acknowledges nothing more.
+   *
+   * @return whether the log is healthy
+   */
+  boolean isHealthy();
+
   /** Receives one batch header from {@link #scan}. */
   @FunctionalInterface
   interface BatchSink {

@@ -84,6 +84,9 @@ public final class RaftNode implements Agent {
   /** The term the write gate is open for, 0 if closed. */
   private long ledTerm;
 
+  /** Set when the gate closes: batches of the lost term may follow what was scanned. */
+  private boolean mayHaveOrphans;
+
   /** Index of this leader's no-op: once committed, everything before it is too. */
   private long termStartIndex;
 
@@ -238,6 +241,12 @@ public final class RaftNode implements Agent {
 
   @Override
   public int doWork() throws IOException {
+    if (!log.isHealthy()) {
+      // fsyncgate: this node acknowledges nothing more, so it leaves the group and lets the others
+      // elect a leader rather than lead (or vote) with a log it cannot trust
+      LOG.error("the shard log failed; the replica stops");
+      throw new AgentTerminationException("the shard log failed");
+    }
     final Throwable failed = appendFailure;
     if (failed != null) {
       LOG.error("appending to the shard log failed; the replica stops", failed);
@@ -281,11 +290,11 @@ public final class RaftNode implements Agent {
     }
     final long assigned = core.propose(new BatchRef(position, length), length);
     if (assigned != index) {
-      // The batch is in the log but not in Raft's view: stop taking writes until a new term.
-      LOG.warn(
-          "proposal of log index {} refused (got {}); closing the write gate", index, assigned);
+      // The batch is in the log but not in Raft's view (cannot happen while the uncommitted bound
+      // is unreachable and no transfer runs): leave the group rather than diverge.
       log.fence();
-      ledTerm = 0;
+      throw new AgentTerminationException(
+          "proposal of log index " + index + " refused (got " + assigned + ")");
     }
   }
 
@@ -354,6 +363,7 @@ public final class RaftNode implements Agent {
       if (ready.role() != Role.LEADER && ledTerm != 0) {
         log.fence();
         ledTerm = 0;
+        mayHaveOrphans = true;
       }
       write(ready.entries());
     } catch (final IOException ex) {
@@ -388,7 +398,10 @@ public final class RaftNode implements Agent {
       }
     }
     final long first = entries.get(i).index();
-    if (first <= writtenLast) {
+    // After leading, the writer may have written batches this thread has not scanned yet (admitted
+    // just before the fence): truncate through the writer's queue, which orders it after them.
+    if (first <= writtenLast || mayHaveOrphans) {
+      mayHaveOrphans = false;
       try {
         log.truncateAfter(first - 1).get(60, TimeUnit.SECONDS);
       } catch (final Exception e) {
@@ -540,6 +553,12 @@ public final class RaftNode implements Agent {
    */
   public ClusterStatus status() {
     return status;
+  }
+
+  @Override
+  public void onClose() {
+    log.fence();
+    transport.close(); // peers see the connections end and stop counting on this node
   }
 
   @Override
