@@ -140,11 +140,10 @@ final class ClusterLocal {
   static List<String> javaCommand() {
     final List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    // Agrona needs it whether or not this JVM got it (java -jar does not pass it on)
+    cmd.add("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED");
     for (final String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-exports")
-          || a.startsWith("--enable-native-access")
-          || a.startsWith("-Xm")
-          || a.startsWith("-XX:")) {
+      if (a.startsWith("--enable-native-access") || a.startsWith("-Xm") || a.startsWith("-XX:")) {
         cmd.add(a);
       }
     }

@@ -18,6 +18,7 @@ public final class Main {
           + "  check      verify a stopped node's data directory: stele check [--data-dir D]\n"
           + "  bench      load-generate against a node over HTTP (stele bench --help)\n"
           + "  cluster    run a local cluster on loopback: stele cluster local --nodes 3\n"
+          + "  demo       kill the leader of a local cluster under load; verify nothing is lost\n"
           + "  version    print the version\n"
           + "  help       print this help\n"
           + "\n"
@@ -49,6 +50,8 @@ public final class Main {
         return io.stele.perf.BenchCli.run(rest.toArray(new String[0]), out, err);
       case "cluster":
         return ClusterLocal.run(rest, out, err);
+      case "demo":
+        return Demo.run(rest, out, err);
       case "version":
       case "--version":
         out.println("stele " + Version.version());
