@@ -90,6 +90,12 @@ public final class RaftNode implements Agent {
   /** Index of this leader's no-op: once committed, everything before it is too. */
   private long termStartIndex;
 
+  private int proposed;
+
+  /** Batches read back for this Ready's AppendEntries: one copy shared by every follower. */
+  private final java.util.IdentityHashMap<BatchRef, ByteBuf> copies =
+      new java.util.IdentityHashMap<>();
+
   private long lastDurableIndex = -1;
   private long lastDurableTerm = -1;
   private long lastStatusNs;
@@ -261,7 +267,11 @@ public final class RaftNode implements Agent {
     }
     work += transport.poll(this::onMessage, POLL_LIMIT);
     if (log.appendedPosition() != scanPosition) {
+      proposed = 0;
       scanPosition = log.scan(scanPosition, SCAN_LIMIT, scanSink);
+      if (proposed > 0) {
+        core.broadcastProposals(); // one AppendEntries per follower for the whole burst
+      }
       work++;
     }
     log.durableIndex(durableSink);
@@ -288,7 +298,8 @@ public final class RaftNode implements Agent {
         || index != core.lastIndex() + 1) {
       return; // a follower's batch, the leader's own no-op, or an orphan of a lost term
     }
-    final long assigned = core.propose(new BatchRef(position, length), length);
+    final long assigned = core.propose(new BatchRef(position, length), length, false);
+    proposed++;
     if (assigned != index) {
       // The batch is in the log but not in Raft's view (cannot happen while the uncommitted bound
       // is unreachable and no transfer runs): leave the group rather than diverge.
@@ -377,8 +388,15 @@ public final class RaftNode implements Agent {
       LOG.info("leading in term {} from log index {}", ledTerm, core.lastIndex());
     }
     final List<Message> messages = ready.messages();
-    for (int i = 0; i < messages.size(); i++) {
-      send(messages.get(i));
+    try {
+      for (int i = 0; i < messages.size(); i++) {
+        send(messages.get(i));
+      }
+    } finally {
+      for (final ByteBuf b : copies.values()) {
+        b.release();
+      }
+      copies.clear();
     }
     log.commit(ready.commitIndex());
   }
@@ -469,17 +487,21 @@ public final class RaftNode implements Agent {
         if (out == null) {
           out = new ArrayList<>(src.subList(0, i));
         }
-        final ByteBuf b = alloc.directBuffer(r.length(), r.length());
-        try {
-          log.copy(r.position(), b.nioBuffer(0, r.length()));
-        } catch (final IOException ex) {
-          b.release();
-          releaseAll(out);
-          LOG.warn("cannot read log index {} back for a follower: {}", e.index(), ex.toString());
-          return; // the follower asks again; a snapshot would be needed (not supported yet)
+        ByteBuf b = copies.get(r);
+        if (b == null) {
+          b = alloc.directBuffer(r.length(), r.length());
+          try {
+            log.copy(r.position(), b.nioBuffer(0, r.length()));
+          } catch (final IOException ex) {
+            b.release();
+            LOG.warn("cannot read log index {} back for a follower: {}", e.index(), ex.toString());
+            return; // the follower asks again; a snapshot would be needed (not supported yet)
+          }
+          b.writerIndex(r.length());
+          copies.put(r, b);
         }
-        b.writerIndex(r.length());
-        out.add(new Entry(e.index(), e.term(), e.type(), b, e.sizeBytes()));
+        // a read-only view per message: the transport retains it until written
+        out.add(new Entry(e.index(), e.term(), e.type(), b.duplicate(), e.sizeBytes()));
       } else if (out != null) {
         out.add(e);
       }
@@ -489,18 +511,6 @@ public final class RaftNode implements Agent {
       return;
     }
     transport.send(withEntries(m, out));
-    releaseAll(out);
-  }
-
-  private static void releaseAll(final List<Entry> entries) {
-    if (entries == null) {
-      return;
-    }
-    for (final Entry e : entries) {
-      if (e.payload() instanceof ByteBuf b) {
-        b.release();
-      }
-    }
   }
 
   private void maybeCompact() {

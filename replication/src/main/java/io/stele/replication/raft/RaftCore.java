@@ -241,6 +241,20 @@ public final class RaftCore {
    * @return the entry's index, or 0 if refused
    */
   public long propose(final Object payload, final int sizeBytes) {
+    return propose(payload, sizeBytes, true);
+  }
+
+  /**
+   * Proposes a record batch, optionally without sending it yet: a node that proposes a burst of
+   * batches sends them with one {@link #broadcastProposals()}, so each follower gets one
+   * AppendEntries for the burst rather than one per batch.
+   *
+   * @param payload opaque payload reference
+   * @param sizeBytes payload size for flow control
+   * @param send whether to send AppendEntries now
+   * @return the entry's index, or 0 if refused
+   */
+  public long propose(final Object payload, final int sizeBytes, final boolean send) {
     if (role != Role.LEADER || leadTransferee != NONE) {
       return 0;
     }
@@ -250,8 +264,17 @@ public final class RaftCore {
     final Entry e = new Entry(log.lastIndex() + 1, term, EntryType.NORMAL, payload, sizeBytes);
     appendLocal(e);
     uncommittedBytes += sizeBytes;
-    bcastAppend(false);
+    if (send) {
+      bcastAppend(false);
+    }
     return e.index();
+  }
+
+  /** Sends AppendEntries for proposals made with {@code send=false}; a no-op unless leader. */
+  public void broadcastProposals() {
+    if (role == Role.LEADER) {
+      bcastAppend(false);
+    }
   }
 
   /**
