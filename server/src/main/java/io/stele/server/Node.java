@@ -264,6 +264,14 @@ public final class Node implements AutoCloseable {
   public void close() {
     ready = false;
     final long timeoutMs = config.get(Settings.SHUTDOWN_TIMEOUT_MS);
+    if (replica != null) {
+      final long t0 = System.nanoTime();
+      final boolean handedOff = replica.handOff(Math.min(2_000, Math.max(1, timeoutMs)));
+      LOG.info(
+          "leadership {} in {} ms",
+          handedOff ? "handed off (or not held)" : "not handed off",
+          (System.nanoTime() - t0) / 1_000_000);
+    }
     if (http != null) {
       try {
         http.shutdown(timeoutMs);

@@ -193,6 +193,41 @@ class ClusterFaultTest {
         });
   }
 
+  /** The leader is stopped with SIGTERM under load: it hands leadership over before it exits. */
+  @Tag("slow")
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2})
+  void leaderStoppedGracefully(final long seed) throws Exception {
+    final long[] handOffMs = new long[1];
+    run(
+        "leader-sigterm",
+        seed,
+        (cluster, leader) -> {
+          final long t0 = System.nanoTime();
+          final Thread stopper =
+              new Thread(
+                  () -> {
+                    try {
+                      assertEquals(0, cluster.stop(leader), "exit code after SIGTERM");
+                    } catch (final InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  });
+          stopper.start();
+          cluster.await(
+              "another ready leader",
+              LEADER_TIMEOUT,
+              () -> {
+                final int l = cluster.readyLeader();
+                return l != 0 && l != leader;
+              });
+          handOffMs[0] = (System.nanoTime() - t0) / 1_000_000;
+          stopper.join(30_000);
+        });
+    System.out.println(
+        "leader-sigterm seed " + seed + ": new ready leader after " + handOffMs[0] + " ms");
+  }
+
   /** All three SIGKILLed at once under load, then restarted from their disks. */
   @Tag("slow")
   @ParameterizedTest

@@ -92,6 +92,12 @@ public final class RaftNode implements Agent {
 
   private int proposed;
 
+  /** Set by any thread: hand leadership to the most caught-up follower, then stay a follower. */
+  private volatile boolean handOffRequested;
+
+  /** Agent thread: the hand-off started; never lead again in this process. */
+  private boolean handingOff;
+
   /** Batches read back for this Ready's AppendEntries: one copy shared by every follower. */
   private final java.util.IdentityHashMap<BatchRef, ByteBuf> copies =
       new java.util.IdentityHashMap<>();
@@ -266,6 +272,10 @@ public final class RaftNode implements Agent {
       work++;
     }
     work += transport.poll(this::onMessage, POLL_LIMIT);
+    if (handOffRequested && !handingOff) {
+      startHandOff();
+      work++;
+    }
     if (log.appendedPosition() != scanPosition) {
       proposed = 0;
       scanPosition = log.scan(scanPosition, SCAN_LIMIT, scanSink);
@@ -380,7 +390,7 @@ public final class RaftNode implements Agent {
     } catch (final IOException ex) {
       throw new UncheckedIOException("persisting Raft state failed; the node stops", ex);
     }
-    if (ready.role() == Role.LEADER && ledTerm != ready.term()) {
+    if (ready.role() == Role.LEADER && ledTerm != ready.term() && !handingOff) {
       // After the no-op of this term was queued above: the writer opens the gate behind it.
       ledTerm = ready.term();
       termStartIndex = core.lastIndex();
@@ -563,6 +573,38 @@ public final class RaftNode implements Agent {
    */
   public ClusterStatus status() {
     return status;
+  }
+
+  /**
+   * Asks the agent to hand leadership over (graceful shutdown): it closes the write gate, picks the
+   * voter with the highest match index and sends it TimeoutNow once it has the whole log, so it
+   * campaigns at once instead of after an election timeout. Any thread.
+   */
+  public void requestHandOff() {
+    handOffRequested = true;
+  }
+
+  private void startHandOff() {
+    handingOff = true;
+    if (core.role() != Role.LEADER) {
+      return;
+    }
+    log.fence();
+    ledTerm = 0;
+    mayHaveOrphans = true;
+    long target = ReplicaId.NONE;
+    long best = -1;
+    final Membership m = core.membership();
+    for (int i = 0; i < m.voterCount(); i++) {
+      final long v = m.voterAt(i);
+      if (v != core.id() && transport.isConnected(ReplicaId.node(v)) && core.matchIndex(v) > best) {
+        best = core.matchIndex(v);
+        target = v;
+      }
+    }
+    if (target != ReplicaId.NONE && core.transferLeadership(target)) {
+      LOG.info("handing leadership to {} (match index {})", ReplicaId.toString(target), best);
+    }
   }
 
   @Override

@@ -187,6 +187,32 @@ public final class Replica implements AutoCloseable {
     return !runner.isClosed() && runner.thread() != null && runner.thread().isAlive();
   }
 
+  /**
+   * If this replica leads, hands leadership to the most caught-up follower and waits (bounded)
+   * until another node leads; a follower returns at once. Called before a graceful stop so the
+   * cluster does not wait an election timeout.
+   *
+   * @param timeoutMs how long to wait
+   * @return true if this replica no longer leads
+   */
+  public boolean handOff(final long timeoutMs) {
+    raft.requestHandOff();
+    final long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    while (System.nanoTime() - deadline < 0) {
+      final ClusterStatus s = raft.status();
+      if (s.role() != io.stele.replication.raft.Role.LEADER) {
+        return true;
+      }
+      try {
+        Thread.sleep(5);
+      } catch (final InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
   @Override
   public void close() {
     runner.close();
