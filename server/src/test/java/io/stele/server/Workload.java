@@ -36,6 +36,7 @@ final class Workload {
   private final List<Thread> threads = new ArrayList<>();
   final AtomicLong ok = new AtomicLong();
   final AtomicLong lastOkNanos = new AtomicLong();
+  private final AtomicLong maxAcked = new AtomicLong();
 
   Workload(final LocalCluster cluster, final String topic, final int clients, final long seed) {
     this.cluster = cluster;
@@ -47,7 +48,94 @@ final class Workload {
       t.setDaemon(true);
       threads.add(t);
     }
+    final SplittableRandom readRandom = new SplittableRandom(seed * 1_000 + 999);
+    final Thread reader = new Thread(() -> read(clients, readRandom), "workload-reader");
+    reader.setDaemon(true);
+    threads.add(reader);
     threads.forEach(Thread::start);
+  }
+
+  private static final Pattern RECORD =
+      Pattern.compile("\"offset\":(\\d+),.*\"value\":\"([^\"]*)\"");
+  private static final int READ_LIMIT = 200;
+
+  /**
+   * Reads random ranges from random nodes (following redirects), recording what each read saw: a
+   * read that reached the end of the partition covers everything below the end offset the node
+   * reported, so the checker can tell a stale read (an earlier acknowledged write missing) and a
+   * dirty one (a record the final log does not hold there).
+   */
+  private void read(final int client, final SplittableRandom random) {
+    final HttpClient http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1))
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+    while (running.get()) {
+      final long opId = history.nextOpId();
+      final long invoke = history.now();
+      final long high = Math.max(0, maxAcked.get());
+      final long from = high == 0 ? 0 : random.nextLong(high + 1);
+      String uri =
+          cluster.base(1 + random.nextInt(cluster.size))
+              + "/v1/topics/"
+              + topic
+              + "/partitions/0/records?offset="
+              + from
+              + "&limit="
+              + READ_LIMIT;
+      try {
+        for (int hop = 0; hop < 3; hop++) {
+          final HttpResponse<String> r =
+              http.send(
+                  HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(3)).build(),
+                  HttpResponse.BodyHandlers.ofString());
+          if (r.statusCode() == 307) {
+            uri = r.headers().firstValue("location").orElseThrow();
+            continue;
+          }
+          if (r.statusCode() == 200) {
+            final List<io.stele.perf.check.LogEntry> records = new ArrayList<>();
+            for (final String line : r.body().split("\n")) {
+              final Matcher m = RECORD.matcher(line);
+              if (m.find()) {
+                records.add(
+                    new io.stele.perf.check.LogEntry(Long.parseLong(m.group(1)), m.group(2)));
+              }
+            }
+            final long end =
+                records.size() < READ_LIMIT
+                    ? Long.parseLong(r.headers().firstValue("stele-end-offset").orElse("-1"))
+                    : records.get(records.size() - 1).offset() + 1;
+            history.record(
+                Op.read(
+                    client,
+                    opId,
+                    topic,
+                    0,
+                    Op.Outcome.OK,
+                    invoke,
+                    history.now(),
+                    from,
+                    end,
+                    records));
+          }
+          break;
+        }
+      } catch (final IOException e) {
+        // a failed read tells nothing
+      } catch (final InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (final InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 
   private void run(final int client, final SplittableRandom random) {
@@ -117,6 +205,7 @@ final class Workload {
           Op.produce(client, opId, topic, 0, payload, outcome, invoke, complete, offset));
       if (outcome == Op.Outcome.OK) {
         ok.incrementAndGet();
+        maxAcked.accumulateAndGet(offset, Math::max);
         lastOkNanos.set(complete);
       } else {
         try {
