@@ -36,7 +36,9 @@ final class ClusterState implements ClusterView {
   public String leaderBase() {
     final ClusterStatus s = replica.status();
     if (s.role() == Role.LEADER) {
-      return s.leaderReady() ? null : "";
+      // serve only while the lease holds: a leader cut off from its majority stops answering
+      // before another node can be elected, so no read is stale
+      return s.leaderReady() && replica.holdsLease() ? null : "";
     }
     final Peers.Peer leader = s.leader() == 0 ? null : peers.byNode().get(s.leader());
     return leader == null ? "" : leader.httpBase();
@@ -49,7 +51,7 @@ final class ClusterState implements ClusterView {
       return false;
     }
     if (s.role() == Role.LEADER) {
-      return s.leaderReady();
+      return s.leaderReady() && replica.holdsLease();
     }
     return s.role() == Role.FOLLOWER && s.leader() != 0 && s.durableIndex() >= s.commitIndex();
   }

@@ -92,6 +92,15 @@ public final class RaftNode implements Agent {
 
   private int proposed;
 
+  /** Leader: when each follower (by node number) last answered in {@link #leaseTerm}; 0 never. */
+  private final long[] heardFromNs = new long[256];
+
+  private final long[] answers = new long[256];
+
+  private long leaseTerm;
+  private final long leaseNs;
+  private volatile long leaseUntilNs;
+
   /** Set by any thread: hand leadership to the most caught-up follower, then stay a follower. */
   private volatile boolean handOffRequested;
 
@@ -120,6 +129,8 @@ public final class RaftNode implements Agent {
    * @param clock the duty-cycle clock
    * @param tickIntervalNs length of one Raft tick
    * @param alloc allocator for outgoing payload copies
+   * @param leaseNs how long a majority's answers let the leader serve reads alone (at most half the
+   *     election timeout)
    */
   public RaftNode(
       final RaftCore core,
@@ -129,7 +140,8 @@ public final class RaftNode implements Agent {
       final PeerTransport transport,
       final NanoClock clock,
       final long tickIntervalNs,
-      final ByteBufAllocator alloc) {
+      final ByteBufAllocator alloc,
+      final long leaseNs) {
     this.core = core;
     this.clusterId = clusterId;
     this.hardStateFile = hardStateFile;
@@ -138,6 +150,7 @@ public final class RaftNode implements Agent {
     this.clock = clock;
     this.tickIntervalNs = tickIntervalNs;
     this.alloc = alloc;
+    this.leaseNs = leaseNs;
     this.scanPosition = log.appendedPosition();
     this.writtenLast = log.lastLogIndex();
     log.fence();
@@ -289,6 +302,9 @@ public final class RaftNode implements Agent {
       handle(core.ready());
       work++;
     }
+    if (core.role() == Role.LEADER && core.membership().quorum() == 1) {
+      leaseUntilNs = nowNs + leaseNs; // a group of one needs no one's answer
+    }
     if (nowNs - lastStatusNs > 50_000_000L) {
       lastStatusNs = nowNs;
       maybeCompact();
@@ -331,10 +347,60 @@ public final class RaftNode implements Agent {
     try {
       if (m.groupId() == core.groupId()) {
         core.step(copyPayloads(m));
+        if (core.role() == Role.LEADER
+            && m.term() == core.term()
+            && !m.reject()
+            && (m.type() == MessageType.APPEND_RESPONSE
+                || m.type() == MessageType.HEARTBEAT_RESPONSE)) {
+          renewLease(ReplicaId.node(m.from()));
+        }
       }
     } finally {
       PeerMessages.release(m);
     }
+  }
+
+  /**
+   * A follower answered this leader in its term: the leader holds a read lease while a majority has
+   * answered within the last half election timeout. Followers do not vote for another candidate
+   * until a full election timeout has passed since they last heard from this leader (check-quorum's
+   * leader stickiness), and they heard from it before they answered, so no other leader can exist
+   * while the lease holds (given clocks that run at nearly the same rate and answers that take far
+   * less than half an election timeout).
+   */
+  private void renewLease(final int node) {
+    final long now = clock.nanoTime();
+    if (core.term() != leaseTerm) {
+      leaseTerm = core.term();
+      java.util.Arrays.fill(heardFromNs, 0);
+    }
+    heardFromNs[node] = now;
+    final Membership m = core.membership();
+    final int need = m.quorum() - 1; // answers needed besides this leader's own
+    int count = 0;
+    for (int i = 0; i < m.voterCount(); i++) {
+      final long v = m.voterAt(i);
+      final long t = heardFromNs[ReplicaId.node(v)];
+      if (v != core.id() && t != 0) {
+        answers[count++] = t;
+      }
+    }
+    if (count < need) {
+      return;
+    }
+    java.util.Arrays.sort(answers, 0, count);
+    // the need-th most recent answer: a majority (with this leader) answered at or after it
+    leaseUntilNs = answers[count - need] + leaseNs;
+  }
+
+  /**
+   * Returns until when (in the node's {@link NanoClock}) this leader may serve reads without asking
+   * the followers; any thread.
+   *
+   * @return the lease end
+   */
+  public long leaseUntilNs() {
+    return leaseUntilNs;
   }
 
   /** Received payloads are slices of the frame; they are copied so the frame is freed at once. */

@@ -145,7 +145,8 @@ public final class Replica implements AutoCloseable {
             transport,
             new SystemNanoClock(),
             s.tickMs() * 1_000_000L,
-            PooledByteBufAllocator.DEFAULT);
+            PooledByteBufAllocator.DEFAULT,
+            s.tickMs() * 1_000_000L * s.electionTicks() / 2);
     final WakeableIdle idle = new WakeableIdle(64, 8, 1_000, 2_000_000);
     transport.onInbound(idle::wake);
     log.onLogProgress(idle::wake);
@@ -167,6 +168,17 @@ public final class Replica implements AutoCloseable {
    */
   public ClusterStatus status() {
     return raft.status();
+  }
+
+  /**
+   * Returns true while this replica leads and holds its read lease: a majority answered it within
+   * the last half election timeout, so no other leader can have been elected. Any thread.
+   *
+   * @return whether it may serve reads alone
+   */
+  public boolean holdsLease() {
+    return raft.status().role() == io.stele.replication.raft.Role.LEADER
+        && System.nanoTime() - raft.leaseUntilNs() < 0;
   }
 
   /**
