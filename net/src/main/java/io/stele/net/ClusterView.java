@@ -21,4 +21,14 @@ public interface ClusterView {
    * @return JSON text
    */
   CharSequence describe();
+
+  /**
+   * Adds or removes a voter (leader only).
+   *
+   * @param add true to add, false to remove
+   * @param node the node number
+   * @param incarnation the incarnation to add (ignored for a removal)
+   * @return completes with the change's log index once committed, or fails with the reason
+   */
+  java.util.concurrent.CompletableFuture<Long> changeVoter(boolean add, int node, int incarnation);
 }

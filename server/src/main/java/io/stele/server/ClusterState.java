@@ -18,6 +18,13 @@ final class ClusterState implements ClusterView {
         public CharSequence describe() {
           return "{\"mode\":\"single\"}\n";
         }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Long> changeVoter(
+            final boolean add, final int node, final int incarnation) {
+          return java.util.concurrent.CompletableFuture.failedFuture(
+              new IllegalStateException("a single node has no voters to change"));
+        }
       };
 
   private final Replica replica;
@@ -57,12 +64,33 @@ final class ClusterState implements ClusterView {
   }
 
   @Override
+  public java.util.concurrent.CompletableFuture<Long> changeVoter(
+      final boolean add, final int node, final int incarnation) {
+    if (!peers.byNode().containsKey(node)) {
+      return java.util.concurrent.CompletableFuture.failedFuture(
+          new IllegalArgumentException(
+              "node "
+                  + node
+                  + " is not in --peers "
+                  + peers.byNode().keySet()
+                  + " (every node needs its address)"));
+    }
+    return add ? replica.addVoter(node, incarnation) : replica.removeVoter(node);
+  }
+
+  @Override
   public CharSequence describe() {
     final ClusterStatus s = replica.status();
     final StringBuilder b = new StringBuilder(256);
     b.append("{\"mode\":\"cluster\",\"node\":")
         .append(s.node())
-        .append(",\"role\":\"")
+        .append(",\"replica\":\"")
+        .append(s.replica())
+        .append("\",\"voters\":[");
+    for (int i = 0; i < s.voters().size(); i++) {
+      b.append(i > 0 ? ",\"" : "\"").append(s.voters().get(i)).append('"');
+    }
+    b.append("],\"role\":\"")
         .append(s.role().name().toLowerCase(java.util.Locale.ROOT))
         .append("\",\"term\":")
         .append(s.term())
@@ -88,7 +116,8 @@ final class ClusterState implements ClusterView {
       b.append("{\"node\":")
           .append(p.node())
           .append(",\"url\":\"")
-          .append(peers.byNode().get(p.node()).httpBase())
+          .append(
+              peers.byNode().containsKey(p.node()) ? peers.byNode().get(p.node()).httpBase() : "")
           .append("\",\"connected\":")
           .append(p.connected());
       if (s.role() == Role.LEADER) {

@@ -41,6 +41,7 @@ public final class Node implements AutoCloseable {
 
   private final Peers peers;
   private final java.util.Map<Integer, InetSocketAddress> dial;
+  private final java.util.Set<Integer> voters;
   private LogEngine logEngine;
   private Replica replica;
   private ClusterState cluster;
@@ -61,6 +62,7 @@ public final class Node implements AutoCloseable {
       }
       peers = null;
       dial = java.util.Map.of();
+      voters = java.util.Set.of();
     } else {
       if (spec.isBlank()) {
         throw new ConfigException("--node-id " + self + " needs --peers (every voter)");
@@ -68,6 +70,7 @@ public final class Node implements AutoCloseable {
       try {
         peers = Peers.parse(spec, self);
         dial = peers.parseDial(config.get(Settings.PEER_DIAL));
+        voters = peers.parseVoters(config.get(Settings.VOTERS));
       } catch (final IllegalArgumentException e) {
         throw new ConfigException("--peers: " + e.getMessage());
       }
@@ -167,6 +170,8 @@ public final class Node implements AutoCloseable {
                   config.get(Settings.CLUSTER_ID),
                   self,
                   peers.raftAddresses(),
+                  voters,
+                  "existing".equals(config.get(Settings.CLUSTER_STATE)),
                   dial,
                   dataDirectory.path(),
                   IoTransport.select(config.get(Settings.TRANSPORT)),

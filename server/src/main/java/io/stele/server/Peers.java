@@ -61,11 +61,6 @@ record Peers(Map<Integer, Peer> byNode) {
       throw new IllegalArgumentException(
           "--node-id " + self + " is not among the peers " + m.keySet());
     }
-    if (m.size() % 2 == 0) {
-      throw new IllegalArgumentException(
-          m.size()
-              + " voters: use an odd number (a majority of an even count tolerates no more failures)");
-    }
     return new Peers(m);
   }
 
@@ -109,6 +104,36 @@ record Peers(Map<Integer, Peer> byNode) {
           new InetSocketAddress(e.substring(eq + 1, c), number(e.substring(c + 1), 1, 65535, e)));
     }
     return m;
+  }
+
+  /**
+   * Parses {@code --voters}: the node numbers that form the group when it is first created; blank
+   * means every peer.
+   *
+   * @param spec the value
+   * @return the voters
+   */
+  java.util.Set<Integer> parseVoters(final String spec) {
+    final java.util.Set<Integer> v = new java.util.TreeSet<>();
+    if (spec.isBlank()) {
+      v.addAll(byNode.keySet());
+    } else {
+      for (final String raw : spec.split(",")) {
+        final int n = number(raw, 1, 255, spec);
+        if (!byNode.containsKey(n)) {
+          throw new IllegalArgumentException(
+              "voter " + n + " is not in --peers " + byNode.keySet());
+        }
+        v.add(n);
+      }
+    }
+    if (v.size() % 2 == 0) {
+      throw new IllegalArgumentException(
+          v.size()
+              + " voters: use an odd number (a majority of an even count tolerates no more"
+              + " failures)");
+    }
+    return v;
   }
 
   Map<Integer, InetSocketAddress> raftAddresses() {

@@ -165,6 +165,21 @@ public final class Settings {
           "N=HOST:PORT,...",
           "connect to peer N at this address instead of its --peers one (a proxy in between)");
 
+  public static final Setting<String> VOTERS =
+      Setting.optionalTextSetting(
+          "voters",
+          "N,N,... (an odd number of --peers; default all of them)",
+          "the nodes that form the group when it is first created; others join later");
+
+  public static final Setting<String> CLUSTER_STATE =
+      Setting.choiceSetting(
+          "cluster-state",
+          "new",
+          "new: start or restart a member; existing: join a running group with an empty data"
+              + " directory (a new incarnation, added with POST /v1/cluster/voters/N)",
+          "new",
+          "existing");
+
   public static final Setting<Long> CLUSTER_ID =
       Setting.longSetting(
           "cluster-id", 1, 1, Long.MAX_VALUE, "cluster identity; every node of a cluster the same");
@@ -207,6 +222,8 @@ public final class Settings {
           NODE_ID,
           PEERS,
           PEER_DIAL,
+          VOTERS,
+          CLUSTER_STATE,
           CLUSTER_ID,
           RAFT_TICK_MS,
           ELECTION_TICKS);

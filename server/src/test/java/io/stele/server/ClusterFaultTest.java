@@ -228,6 +228,47 @@ class ClusterFaultTest {
         "leader-sigterm seed " + seed + ": new ready leader after " + handOffMs[0] + " ms");
   }
 
+  /**
+   * A follower's disk is lost: it is removed from the voters, wiped, restarted as a new replica
+   * (new incarnation) that joins the running group, added back, and catches up from the leader.
+   */
+  @Tag("slow")
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2})
+  void followerWipedAndReplaced(final long seed) throws Exception {
+    run(
+        "follower-wiped",
+        seed,
+        (cluster, leader) -> {
+          final int f = leader % 3 + 1;
+          final HttpResponse<String> removed =
+              cluster.call("DELETE", leader, "/v1/cluster/voters/" + f);
+          assertEquals(200, removed.statusCode(), removed.body());
+          cluster.kill(f);
+          cluster.wipe(f);
+          cluster.start(f, "--cluster-state", "existing");
+          final String[] replica = new String[1];
+          cluster.await(
+              "the new replica's identity",
+              LEADER_TIMEOUT,
+              () -> {
+                final String j = cluster.clusterJson(f);
+                final java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("\"replica\":\"n\\d+\\.(\\d+)\"")
+                        .matcher(j == null ? "" : j);
+                if (m.find()) {
+                  replica[0] = m.group(1);
+                }
+                return replica[0] != null;
+              });
+          assertTrue(!replica[0].equals("0"), "a wiped node joins under a new incarnation");
+          final HttpResponse<String> added =
+              cluster.call(
+                  "POST", leader, "/v1/cluster/voters/" + f + "?incarnation=" + replica[0]);
+          assertEquals(200, added.statusCode(), added.body());
+        });
+  }
+
   /** All three SIGKILLed at once under load, then restarted from their disks. */
   @Tag("slow")
   @ParameterizedTest

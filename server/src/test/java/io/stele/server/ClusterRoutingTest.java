@@ -75,6 +75,19 @@ class ClusterRoutingTest {
                     URI.create(cluster.base(follower) + "/v1/topics/r/partitions/0/records")))
                 .statusCode());
 
+        // membership changes refused for what they would break, with the reason
+        final HttpResponse<String> again =
+            cluster.call("POST", follower, "/v1/cluster/voters/" + follower);
+        assertEquals(409, again.statusCode(), again.body());
+        assertTrue(again.body().contains("already a voter"), again.body());
+        final HttpResponse<String> self =
+            cluster.call("DELETE", follower, "/v1/cluster/voters/" + leader);
+        assertEquals(409, self.statusCode(), self.body());
+        assertTrue(self.body().contains("this node leads"), self.body());
+        assertEquals(400, cluster.call("DELETE", leader, "/v1/cluster/voters/x").statusCode());
+        assertEquals(400, cluster.call("POST", leader, "/v1/cluster/voters/9").statusCode());
+        assertEquals(405, cluster.call("PUT", leader, "/v1/cluster/voters/1").statusCode());
+
         // without a majority the leader steps down (check-quorum): not ready, no writes
         for (int n = 1; n <= 3; n++) {
           if (n != leader) {

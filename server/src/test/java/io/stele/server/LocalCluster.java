@@ -99,8 +99,8 @@ final class LocalCluster implements AutoCloseable {
     return dir.resolve("node-" + node);
   }
 
-  /** Starts node {@code node} (1-based). */
-  void start(final int node) throws IOException {
+  /** Starts node {@code node} (1-based), with extra {@code serve} options. */
+  void start(final int node, final String... extra) throws IOException {
     final int i = node - 1;
     final StringBuilder dial = new StringBuilder();
     for (int j = 0; j < size; j++) {
@@ -127,6 +127,7 @@ final class LocalCluster implements AutoCloseable {
             dataDir(node).toString(),
             "--segment-bytes",
             Integer.toString(8 << 20)));
+    cmd.addAll(List.of(extra));
     Files.createDirectories(dir);
     processes[i] =
         new ProcessBuilder(cmd)
@@ -300,6 +301,39 @@ final class LocalCluster implements AutoCloseable {
       }
       Thread.sleep(20);
     }
+  }
+
+  /** Deletes a stopped node's data directory. */
+  void wipe(final int node) throws IOException {
+    final Path d = dataDir(node);
+    if (Files.exists(d)) {
+      try (java.util.stream.Stream<Path> s = Files.walk(d)) {
+        for (final Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
+  }
+
+  /** Sends a request to a node, following redirects to the leader; returns status and body. */
+  HttpResponse<String> call(final String method, final int node, final String path)
+      throws IOException, InterruptedException {
+    String uri = base(node) + path;
+    HttpResponse<String> r = null;
+    for (int hop = 0; hop < 3; hop++) {
+      r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(uri))
+                  .timeout(Duration.ofSeconds(30))
+                  .method(method, HttpRequest.BodyPublishers.noBody())
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 307) {
+        return r;
+      }
+      uri = r.headers().firstValue("location").orElseThrow();
+    }
+    return r;
   }
 
   void healAll() {

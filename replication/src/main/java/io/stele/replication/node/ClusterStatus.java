@@ -7,6 +7,8 @@ import java.util.List;
  * A replica's view of its shard group, published by the Raft thread about every 50 ms.
  *
  * @param node this node's number
+ * @param replica this replica's id ({@code nN.I}: node and incarnation)
+ * @param voters the voters' replica ids
  * @param role its role
  * @param term its current term
  * @param leader the node number of the known leader, 0 if none
@@ -18,6 +20,8 @@ import java.util.List;
  */
 public record ClusterStatus(
     int node,
+    String replica,
+    List<String> voters,
     Role role,
     long term,
     int leader,

@@ -101,6 +101,20 @@ public final class RaftNode implements Agent {
   private final long leaseNs;
   private volatile long leaseUntilNs;
 
+  /** A membership change asked for over HTTP, run by the agent thread. */
+  private record Change(boolean add, int node, int incarnation, CompletableFuture<Long> done) {}
+
+  private final org.agrona.concurrent.ManyToOneConcurrentArrayQueue<Change> changes =
+      new org.agrona.concurrent.ManyToOneConcurrentArrayQueue<>(16);
+
+  /** Agent thread: the change whose entry is in the log, not yet committed. */
+  private Change pendingChange;
+
+  private long pendingChangeIndex;
+
+  /** Agent thread: reopen the write gate once the membership entry is queued for writing. */
+  private boolean reopenAfterWrite;
+
   /** Set by any thread: hand leadership to the most caught-up follower, then stay a follower. */
   private volatile boolean handOffRequested;
 
@@ -289,6 +303,10 @@ public final class RaftNode implements Agent {
       startHandOff();
       work++;
     }
+    if (pendingChange == null && !changes.isEmpty()) {
+      startChange(changes.poll());
+      work++;
+    }
     if (log.appendedPosition() != scanPosition) {
       proposed = 0;
       scanPosition = log.scan(scanPosition, SCAN_LIMIT, scanSink);
@@ -304,6 +322,19 @@ public final class RaftNode implements Agent {
     }
     if (core.role() == Role.LEADER && core.membership().quorum() == 1) {
       leaseUntilNs = nowNs + leaseNs; // a group of one needs no one's answer
+    }
+    if (pendingChange != null) {
+      if (core.role() != Role.LEADER) {
+        pendingChange
+            .done()
+            .completeExceptionally(
+                new IllegalStateException("leadership was lost before the change committed"));
+        pendingChange = null;
+      } else if (core.commitIndex() >= pendingChangeIndex) {
+        pendingChange.done().complete(pendingChangeIndex);
+        pendingChange = null;
+        publishStatus();
+      }
     }
     if (nowNs - lastStatusNs > 50_000_000L) {
       lastStatusNs = nowNs;
@@ -453,6 +484,12 @@ public final class RaftNode implements Agent {
         mayHaveOrphans = true;
       }
       write(ready.entries());
+      if (reopenAfterWrite) {
+        reopenAfterWrite = false;
+        if (ledTerm != 0) {
+          log.lead(ledTerm); // queued behind the membership entry
+        }
+      }
     } catch (final IOException ex) {
       throw new UncheckedIOException("persisting Raft state failed; the node stops", ex);
     }
@@ -608,8 +645,10 @@ public final class RaftNode implements Agent {
   private void publishStatus() {
     final Membership m = core.membership();
     final List<ClusterStatus.Peer> peers = new ArrayList<>();
+    final List<String> voters = new ArrayList<>();
     for (int i = 0; i < m.voterCount(); i++) {
       final long v = m.voterAt(i);
+      voters.add(ReplicaId.toString(v));
       if (v != core.id()) {
         peers.add(
             new ClusterStatus.Peer(
@@ -621,6 +660,8 @@ public final class RaftNode implements Agent {
     status =
         new ClusterStatus(
             ReplicaId.node(core.id()),
+            ReplicaId.toString(core.id()),
+            List.copyOf(voters),
             core.role(),
             core.term(),
             core.leaderId() == ReplicaId.NONE ? 0 : ReplicaId.node(core.leaderId()),
@@ -639,6 +680,110 @@ public final class RaftNode implements Agent {
    */
   public ClusterStatus status() {
     return status;
+  }
+
+  /**
+   * Asks the agent to add or remove a voter; any thread. The leader closes the write gate, waits
+   * for every batch the writer has written to be proposed, appends the membership entry (a RAFT
+   * control batch, so it takes the next index of the shard log) and reopens the gate behind it.
+   *
+   * @param add true to add, false to remove
+   * @param node the node number
+   * @param incarnation the incarnation to add (ignored for a removal)
+   * @return completes with the entry's index once committed, or fails with the reason
+   */
+  public CompletableFuture<Long> changeMembership(
+      final boolean add, final int node, final int incarnation) {
+    final CompletableFuture<Long> f = new CompletableFuture<>();
+    if (!changes.offer(new Change(add, node, incarnation, f))) {
+      f.completeExceptionally(new IllegalStateException("too many membership changes queued"));
+    }
+    return f;
+  }
+
+  private void startChange(final Change c) {
+    if (core.role() != Role.LEADER || ledTerm == 0 || handingOff) {
+      c.done().completeExceptionally(new IllegalStateException("this node does not lead"));
+      return;
+    }
+    if (core.membershipIndex() > core.commitIndex()) {
+      c.done().completeExceptionally(new IllegalStateException("another change is in progress"));
+      return;
+    }
+    final Membership m = core.membership();
+    final List<Long> voters = new ArrayList<>();
+    long existing = ReplicaId.NONE;
+    for (int i = 0; i < m.voterCount(); i++) {
+      final long v = m.voterAt(i);
+      if (ReplicaId.node(v) == c.node()) {
+        existing = v;
+      } else {
+        voters.add(v);
+      }
+    }
+    if (c.add()) {
+      if (existing != ReplicaId.NONE) {
+        c.done()
+            .completeExceptionally(
+                new IllegalStateException(
+                    "node "
+                        + c.node()
+                        + " is already a voter as "
+                        + ReplicaId.toString(existing)
+                        + "; remove it first"));
+        return;
+      }
+      voters.add(ReplicaId.of(c.node(), c.incarnation()));
+    } else {
+      if (existing == ReplicaId.NONE) {
+        c.done()
+            .completeExceptionally(
+                new IllegalStateException("node " + c.node() + " is not a voter"));
+        return;
+      }
+      if (existing == core.id()) {
+        c.done()
+            .completeExceptionally(
+                new IllegalStateException(
+                    "this node leads: stop it (it hands over) or remove another"));
+        return;
+      }
+    }
+    final Membership next =
+        Membership.ofVoters(voters.stream().mapToLong(Long::longValue).toArray());
+    // Close the gate, and let the writer's queue order a barrier behind anything it admitted.
+    log.fence();
+    try {
+      log.truncateAfter(Long.MAX_VALUE).get(60, TimeUnit.SECONDS);
+      long end;
+      while ((end = log.appendedPosition()) != scanPosition) {
+        proposed = 0;
+        scanPosition = log.scan(scanPosition, SCAN_LIMIT, scanSink);
+        if (proposed > 0) {
+          core.broadcastProposals();
+        }
+        if (scanPosition == end) {
+          break;
+        }
+      }
+    } catch (final Exception e) {
+      log.lead(ledTerm);
+      c.done().completeExceptionally(e);
+      return;
+    }
+    final long index = core.proposeMembership(next);
+    if (index == 0) {
+      log.lead(ledTerm);
+      c.done()
+          .completeExceptionally(
+              new IllegalStateException(
+                  "the change was refused (one voter at a time, term committed)"));
+      return;
+    }
+    LOG.info("membership change at index {}: {}", index, next);
+    pendingChange = c;
+    pendingChangeIndex = index;
+    reopenAfterWrite = true;
   }
 
   /**

@@ -34,7 +34,10 @@ public final class Replica implements AutoCloseable {
    *
    * @param clusterId cluster identity (every node of a cluster uses the same)
    * @param node this node's number, 1-based
-   * @param peers every voter's node number and peer (Raft) address, this node included
+   * @param peers every node's number and peer (Raft) address, this node included
+   * @param voters the nodes that form the group when it is first created (a subset of peers)
+   * @param join true for a node with an empty data directory joining an existing group: it takes a
+   *     new incarnation and waits for the leader to add it
    * @param dial where to connect to a peer when it differs from its address in {@code peers} (a
    *     proxy in between); may be empty
    * @param stateDir where the hard-state file lives
@@ -47,6 +50,8 @@ public final class Replica implements AutoCloseable {
       long clusterId,
       int node,
       Map<Integer, InetSocketAddress> peers,
+      java.util.Set<Integer> voters,
+      boolean join,
       Map<Integer, InetSocketAddress> dial,
       Path stateDir,
       IoTransport io,
@@ -56,7 +61,11 @@ public final class Replica implements AutoCloseable {
     /** Checks the settings. */
     public Settings {
       peers = new TreeMap<>(peers);
+      voters = new java.util.TreeSet<>(voters);
       dial = new TreeMap<>(dial);
+      if (!peers.keySet().containsAll(voters) || voters.isEmpty()) {
+        throw new IllegalArgumentException("voters " + voters + " must be among " + peers.keySet());
+      }
       if (!peers.keySet().containsAll(dial.keySet())) {
         throw new IllegalArgumentException("dial addresses for unknown peers " + dial.keySet());
       }
@@ -96,15 +105,35 @@ public final class Replica implements AutoCloseable {
    * @throws IOException if the state cannot be recovered or the listener cannot bind
    */
   public static Replica start(final Settings s, final ReplicatedLog log) throws IOException {
-    final long self = ReplicaId.of(s.node(), 0);
-    final long[] voters = s.peers().keySet().stream().mapToLong(n -> ReplicaId.of(n, 0)).toArray();
+    final HardStateFile hsf = new HardStateFile(s.stateDir(), 0);
+    final HardStateFile.State known = hsf.load();
+    final long self;
+    if (known != null) {
+      self = known.replicaId();
+      if (ReplicaId.node(self) != s.node()) {
+        throw new IOException(
+            "the Raft state in " + hsf.path() + " belongs to " + ReplicaId.toString(self));
+      }
+    } else {
+      if (s.join() && log.lastLogIndex() > 0) {
+        throw new IOException("joining an existing cluster needs an empty data directory");
+      }
+      // A joining node is a new replica: its old self (if any) voted in terms it cannot remember.
+      self =
+          ReplicaId.of(
+              s.node(), s.join() ? (int) (System.currentTimeMillis() / 1000 & 0x7fffffff) | 1 : 0);
+      // the identity is durable before anything is said under it
+      hsf.save(new HardStateFile.State(s.clusterId(), self, 0, 0, ReplicaId.NONE));
+    }
+    final long[] voters = s.voters().stream().mapToLong(n -> ReplicaId.of(n, 0)).toArray();
+    final Membership initial =
+        ReplicaId.incarnation(self) != 0 ? Membership.EMPTY : Membership.ofVoters(voters);
     final RaftConfig cfg =
         RaftConfig.builder(self, 0)
             .electionTicks(s.electionTicks())
             .heartbeatTicks(s.heartbeatTicks())
             .uncommittedBytesMax(Long.MAX_VALUE / 4)
             .build();
-    final HardStateFile hsf = new HardStateFile(s.stateDir(), 0);
     final SplittableRandom seeds = new SplittableRandom(System.nanoTime() ^ self);
     final RaftCore core =
         RaftNode.recover(
@@ -179,6 +208,29 @@ public final class Replica implements AutoCloseable {
   public boolean holdsLease() {
     return raft.status().role() == io.stele.replication.raft.Role.LEADER
         && System.nanoTime() - raft.leaseUntilNs() < 0;
+  }
+
+  /**
+   * Adds a voter (this replica must lead): the node's replica with that incarnation joins once the
+   * change commits. Changes go one at a time (single-server changes).
+   *
+   * @param node the node number (its address must be in every node's peers)
+   * @param incarnation the incarnation it reports in {@code /v1/cluster}
+   * @return completes with the change's log index once committed, or fails with the reason
+   */
+  public java.util.concurrent.CompletableFuture<Long> addVoter(
+      final int node, final int incarnation) {
+    return raft.changeMembership(true, node, incarnation);
+  }
+
+  /**
+   * Removes the voter with that node number (this replica must lead and must not be it).
+   *
+   * @param node the node number
+   * @return completes with the change's log index once committed, or fails with the reason
+   */
+  public java.util.concurrent.CompletableFuture<Long> removeVoter(final int node) {
+    return raft.changeMembership(false, node, 0);
   }
 
   /**

@@ -88,7 +88,17 @@ class RaftNodeTest {
     replicas[i] =
         Replica.start(
             new Replica.Settings(
-                CLUSTER, i + 1, peers, Map.of(), d, IoTransport.select("auto"), 10, 30, 3),
+                CLUSTER,
+                i + 1,
+                peers,
+                peers.keySet(),
+                false,
+                Map.of(),
+                d,
+                IoTransport.select("auto"),
+                10,
+                30,
+                3),
             engines[i]);
   }
 
