@@ -119,6 +119,8 @@ class ClusterFaultTest {
         });
     System.out.println(
         "leader-kill seed " + seed + ": new ready leader after " + failoverMs[0] + " ms");
+    // within two election timeouts (each randomized up to 2 x 30 ticks of 10 ms), polling included
+    assertTrue(failoverMs[0] <= 1_200, "failover took " + failoverMs[0] + " ms");
   }
 
   @Tag("slow")
