@@ -72,6 +72,15 @@ public interface ReplicatedLog {
    */
   long scan(long fromPosition, int limit, BatchSink sink) throws IOException;
 
+  /**
+   * Finds the batch with a log index (Raft thread; not during a truncation it asked for).
+   *
+   * @param logIndex the index
+   * @return its log position, or -1 if it is not in the log (beyond the end or removed)
+   * @throws IOException if the log cannot be read
+   */
+  long positionOf(long logIndex) throws IOException;
+
   /** Copies {@code dst.remaining()} bytes of the log at {@code position} into {@code dst}. */
   void copy(long position, ByteBuffer dst) throws IOException;
 

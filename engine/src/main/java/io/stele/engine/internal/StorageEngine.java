@@ -811,6 +811,52 @@ public final class StorageEngine implements LogEngine {
   }
 
   @Override
+  public long positionOf(final long logIndex) throws IOException {
+    if (logIndex < 1 || logIndex > lastLogIndex) {
+      return -1;
+    }
+    final long start = startPosition();
+    final int i = state.logIndexIndex.floorByOffset(logIndex);
+    long pos = Math.max(start, i >= 0 ? state.logIndexIndex.positionAt(i) : start);
+    final long end = log.appendPosition.getAcquire();
+    Segment s = null;
+    try {
+      while (pos < end) {
+        if (s == null || pos >= s.endPosition()) {
+          if (s != null) {
+            s.unpin();
+            s = null;
+          }
+          final Segment next = log.segmentFor(pos);
+          if (next == null || !next.pin()) {
+            return -1;
+          }
+          s = next;
+        }
+        final UnsafeBuffer buf = s.readBuffer();
+        final int o = (int) (pos - s.basePosition());
+        if (o + BatchDescriptor.HEADER_LENGTH > s.lengthBytes() || BatchDescriptor.isEnd(buf, o)) {
+          pos = s.endPosition();
+          continue;
+        }
+        final long index = BatchDescriptor.logIndex(buf, o);
+        if (index == logIndex) {
+          return pos;
+        }
+        if (index > logIndex) {
+          return -1; // removed by retention
+        }
+        pos += BatchDescriptor.alignedLength(BatchDescriptor.length(buf, o));
+      }
+      return -1;
+    } finally {
+      if (s != null) {
+        s.unpin();
+      }
+    }
+  }
+
+  @Override
   public void copy(final long position, final java.nio.ByteBuffer dst) throws IOException {
     final Segment s = log.segmentFor(position);
     if (s == null || !s.pin()) {

@@ -62,8 +62,11 @@ public final class RaftNode implements Agent {
   private static final int POLL_LIMIT = 256;
   private static final int SCAN_LIMIT = 4096;
 
-  /** Entries kept in the core's memory behind the compaction point (lagging followers). */
-  private static final long KEEP_ENTRIES = 200_000;
+  /**
+   * Committed entries kept in the core's memory behind the commit index; older ones are read back
+   * from the shard log when a follower needs them ({@link EngineLogStorage}).
+   */
+  private static final long KEEP_ENTRIES = Long.getLong("stele.raft.keep-entries", 10_000);
 
   private final RaftCore core;
   private final long clusterId;
@@ -240,10 +243,11 @@ public final class RaftNode implements Agent {
     final long lastTerm = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).term();
     final long term = Math.max(hs == null ? 0 : hs.term(), lastTerm);
     final long vote = hs == null || hs.term() != term ? ReplicaId.NONE : hs.vote();
-    return new RaftCore(cfg, random, new HardState(term, vote), snapshot, entries);
+    return new RaftCore(
+        cfg, random, new HardState(term, vote), snapshot, entries, new EngineLogStorage(log));
   }
 
-  private static Entry entryOf(
+  static Entry entryOf(
       final ReplicatedLog log,
       final long index,
       final long term,
@@ -627,16 +631,7 @@ public final class RaftNode implements Agent {
   }
 
   private void maybeCompact() {
-    long to = Math.min(core.commitIndex(), core.stableIndex()) - KEEP_ENTRIES;
-    if (core.role() == Role.LEADER) {
-      final Membership m = core.membership();
-      for (int i = 0; i < m.voterCount(); i++) {
-        final long v = m.voterAt(i);
-        if (v != core.id()) {
-          to = Math.min(to, core.matchIndex(v));
-        }
-      }
-    }
+    final long to = Math.min(core.commitIndex(), core.stableIndex()) - KEEP_ENTRIES;
     if (to > core.snapshot().index()) {
       core.compact(to);
     }

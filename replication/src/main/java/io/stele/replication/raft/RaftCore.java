@@ -103,10 +103,31 @@ public final class RaftCore {
       final HardState hardState,
       final SnapshotMeta snapshot,
       final List<Entry> entries) {
+    this(cfg, random, hardState, snapshot, entries, LogStorage.NONE);
+  }
+
+  /**
+   * Starts a replica from its recovered durable state, with the node's storage of compacted
+   * entries.
+   *
+   * @param cfg configuration
+   * @param random source for election timeouts
+   * @param hardState recovered term and vote
+   * @param snapshot recovered snapshot point, with the configuration in force there
+   * @param entries recovered log after the snapshot point; the node must have flushed them
+   * @param storage entries at or below the snapshot point that the node still has
+   */
+  public RaftCore(
+      final RaftConfig cfg,
+      final RandomSource random,
+      final HardState hardState,
+      final SnapshotMeta snapshot,
+      final List<Entry> entries,
+      final LogStorage storage) {
     this.cfg = cfg;
     this.id = cfg.id();
     this.random = random;
-    this.log = new RaftLog(snapshot, entries);
+    this.log = new RaftLog(snapshot, entries, storage);
     this.term = hardState.term();
     this.vote = hardState.vote();
     if (log.lastTerm() > term) {

@@ -15,9 +15,11 @@ import java.util.List;
 final class RaftLog {
   private SnapshotMeta snapshot;
   private final ArrayList<Entry> entries = new ArrayList<>();
+  private final LogStorage storage;
 
-  RaftLog(final SnapshotMeta snapshot, final List<Entry> recovered) {
+  RaftLog(final SnapshotMeta snapshot, final List<Entry> recovered, final LogStorage storage) {
     this.snapshot = snapshot;
+    this.storage = storage;
     long expect = snapshot.index() + 1;
     long lastTerm = snapshot.term();
     for (final Entry e : recovered) {
@@ -50,12 +52,22 @@ final class RaftLog {
     return entries.isEmpty() ? snapshot.term() : entries.get(entries.size() - 1).term();
   }
 
-  /** Returns the term at {@code index}, or -1 if it is compacted away or beyond the end. */
+  /**
+   * Returns the term at {@code index}: from memory, from storage below the snapshot point, or -1 if
+   * it is neither there nor in storage, or beyond the end.
+   */
   long term(final long index) {
     if (index == snapshot.index()) {
       return snapshot.term();
     }
-    if (index < snapshot.index() || index > lastIndex()) {
+    if (index < snapshot.index()) {
+      if (index < 1) {
+        // before the first entry: term 0, if storage can serve the log from its first entry
+        return storage.term(1) >= 0 ? 0 : -1;
+      }
+      return storage.term(index);
+    }
+    if (index > lastIndex()) {
       return -1;
     }
     return entries.get((int) (index - snapshot.index() - 1)).term();
@@ -130,6 +142,10 @@ final class RaftLog {
   List<Entry> slice(final long lo, final long hi, final int maxEntries, final long maxBytes) {
     if (lo > hi) {
       return List.of();
+    }
+    if (lo <= snapshot.index()) {
+      // compacted out of memory: the node's storage still has it (the next message continues)
+      return storage.entries(lo, Math.min(hi, snapshot.index()), maxEntries, maxBytes);
     }
     final int from = (int) (lo - snapshot.index() - 1);
     int to = from;

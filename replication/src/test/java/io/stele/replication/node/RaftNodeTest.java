@@ -48,6 +48,12 @@ class RaftNodeTest {
   private final Replica[] replicas = new Replica[NODES];
   private final Map<Integer, InetSocketAddress> peers = new HashMap<>();
 
+  static {
+    // keep almost nothing in the cores' memory: a follower that comes back must be served from
+    // the leader's shard log (EngineLogStorage), not from memory
+    System.setProperty("stele.raft.keep-entries", "10");
+  }
+
   @BeforeAll
   static void watchLeaks() {
     LeakWatch.install();

@@ -234,6 +234,51 @@ class RaftCoreTest {
   }
 
   @Test
+  void shouldCatchUpAFollowerBehindTheCompactionPointFromStorageInsteadOfASnapshot() {
+    // the node still has the compacted entry on disk: the leader reads it back from storage
+    final List<Entry> disk = new ArrayList<>();
+    final LogStorage storage =
+        new LogStorage() {
+          @Override
+          public long term(final long index) {
+            return index >= 1 && index <= disk.size() ? disk.get((int) index - 1).term() : -1;
+          }
+
+          @Override
+          public List<Entry> entries(
+              final long lo, final long hi, final int maxEntries, final long maxBytes) {
+            return lo < 1 || lo > disk.size()
+                ? List.of()
+                : List.copyOf(disk.subList((int) lo - 1, (int) Math.min(hi, disk.size())));
+          }
+        };
+    final RaftCore a =
+        new RaftCore(
+            RaftConfig.builder(A, GROUP).electionTicks(10).heartbeatTicks(1).build(),
+            new SplitMix64(42),
+            new HardState(0, ReplicaId.NONE),
+            new SnapshotMeta(0, 0, Membership.ofVoters(A, B, C)),
+            List.of(),
+            storage);
+    final Ready elected = electLeader(a);
+    disk.addAll(elected.entries()); // the leader's no-op, as the node wrote it
+    a.onPersisted(1, 1);
+    a.step(
+        new Message(MessageType.APPEND_RESPONSE, GROUP, B, A, 1, 1, 0, null, 0, false, 0, 0, null));
+    a.ready();
+    assertTrue(a.compact(1));
+    a.step(
+        new Message(MessageType.APPEND_RESPONSE, GROUP, C, A, 1, 0, 0, null, 0, true, 0, 0, null));
+    final Ready r = a.ready();
+    assertTrue(sent(r, MessageType.SNAPSHOT, C).isEmpty(), "no snapshot while storage has it");
+    final List<Message> apps = sent(r, MessageType.APPEND, C);
+    assertEquals(1, apps.size());
+    assertEquals(0, apps.get(0).index(), "sent from the start of the log");
+    assertEquals(1, apps.get(0).entries().size());
+    assertEquals(1, apps.get(0).entries().get(0).index());
+  }
+
+  @Test
   void shouldNotAcknowledgeItsOldDurableLogAfterInstallingASnapshot() {
     final RaftCore b = core(B, A, B, C);
     final List<Entry> old = new ArrayList<>();
