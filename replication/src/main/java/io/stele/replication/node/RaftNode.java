@@ -22,7 +22,6 @@ import io.stele.replication.raft.SnapshotMeta;
 import io.stele.replication.transport.PeerMessages;
 import io.stele.replication.transport.PeerTransport;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -284,6 +283,18 @@ public final class RaftNode implements Agent {
 
   @Override
   public int doWork() throws IOException {
+    try {
+      return duty();
+    } catch (final AgentTerminationException e) {
+      throw e;
+    } catch (final IOException | RuntimeException e) {
+      // fail-stop: a half-done step could leave the core believing something the log does not say
+      LOG.error("the Raft thread failed; the replica stops", e);
+      throw new AgentTerminationException(e);
+    }
+  }
+
+  private int duty() throws IOException {
     if (!log.isHealthy()) {
       // fsyncgate: this node acknowledges nothing more, so it leaves the group and lets the others
       // elect a leader rather than lead (or vote) with a log it cannot trust
@@ -495,7 +506,9 @@ public final class RaftNode implements Agent {
         }
       }
     } catch (final IOException ex) {
-      throw new UncheckedIOException("persisting Raft state failed; the node stops", ex);
+      // The core believes this Ready is persisted: running on would lie to the peers (DESIGN §3).
+      LOG.error("persisting Raft state failed; the replica stops", ex);
+      throw new AgentTerminationException(ex);
     }
     if (ready.role() == Role.LEADER && ledTerm != ready.term() && !handingOff) {
       // After the no-op of this term was queued above: the writer opens the gate behind it.
