@@ -249,7 +249,12 @@ final class Demo {
     say("8 clients produce with durability=quorum (a majority fsync'd before each ack)");
     Thread.sleep(seconds * 500L);
     final long ackedBefore = acked.size();
-    say("acknowledged so far: " + ackedBefore + "; SIGKILL node " + leader + " (the leader)");
+    say(
+        "acknowledged so far: "
+            + ackedBefore
+            + "; SIGKILL node "
+            + leader
+            + (nodes == 1 ? " (the only node)" : " (the leader)"));
     final long killNs = System.nanoTime();
     processes[leader - 1].destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     final long failoverMs;
