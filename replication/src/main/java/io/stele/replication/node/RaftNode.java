@@ -77,6 +77,7 @@ public final class RaftNode implements Agent {
   private final ByteBufAllocator alloc;
   private final ReplicatedLog.BatchSink scanSink = this::onScanned;
   private final ReplicatedLog.IndexSink durableSink = this::onDurable;
+  private final io.stele.replication.transport.MessageHandler inbound = this::onMessage;
   private long nextTickNs;
   private long scanPosition;
 
@@ -313,7 +314,7 @@ public final class RaftNode implements Agent {
       nextTickNs = Math.max(nextTickNs + tickIntervalNs, nowNs - tickIntervalNs);
       work++;
     }
-    work += transport.poll(this::onMessage, POLL_LIMIT);
+    work += transport.poll(inbound, POLL_LIMIT);
     if (handOffRequested && !handingOff) {
       startHandOff();
       work++;
