@@ -49,7 +49,7 @@ class ClusterFaultTest {
         final Workload load = new Workload(cluster, "t", 4, seed);
         try {
           cluster.await(
-              "some acknowledged writes", Duration.ofSeconds(20), () -> load.ok.get() >= 50);
+              "some acknowledged writes", Duration.ofSeconds(20), () -> load.ok.get() >= 200);
           fault.inject(cluster, leader);
           cluster.healAll();
           for (int n = 1; n <= 3; n++) {
@@ -62,7 +62,7 @@ class ClusterFaultTest {
           cluster.await(
               "writes acknowledged after healing",
               Duration.ofSeconds(30),
-              () -> load.ok.get() >= before + 50);
+              () -> load.ok.get() >= before + 200);
           load.stop();
           cluster.awaitConverged(LEADER_TIMEOUT);
           for (int n = 1; n <= 3; n++) {
@@ -78,7 +78,7 @@ class ClusterFaultTest {
         assertTrue(
             report.clean(),
             name + " seed " + seed + ": " + report.summary() + "\n" + report.anomalies());
-        assertTrue(report.acked() >= 100, "too few acknowledged writes: " + report.summary());
+        assertTrue(report.acked() >= 400, "too few acknowledged writes: " + report.summary());
         System.out.println(name + " seed " + seed + ": " + report.summary());
         return report;
       } catch (final AssertionError | Exception e) {

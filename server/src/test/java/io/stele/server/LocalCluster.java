@@ -200,6 +200,17 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** The node whose HTTP port a URI names, or 0. */
+  int nodeOf(final String uri) {
+    final int port = URI.create(uri).getPort();
+    for (int i = 0; i < size; i++) {
+      if (httpPorts[i] == port) {
+        return i + 1;
+      }
+    }
+    return 0;
+  }
+
   String base(final int node) {
     return "http://127.0.0.1:" + httpPorts[node - 1];
   }

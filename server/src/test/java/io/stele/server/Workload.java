@@ -146,14 +146,19 @@ final class Workload {
             .followRedirects(HttpClient.Redirect.NEVER)
             .build();
     long seq = 0;
+    int sticky = 0;
     while (running.get()) {
       final String payload = "c" + client + "-" + seq++;
       final long opId = history.nextOpId();
       final long invoke = history.now();
-      final int node = 1 + random.nextInt(cluster.size);
+      // mostly the node that answered last (like a client that remembers the leader), sometimes
+      // any node, so redirects and dead nodes keep being exercised
+      final int node =
+          sticky > 0 && random.nextInt(4) != 0 ? sticky : 1 + random.nextInt(cluster.size);
       Op.Outcome outcome = Op.Outcome.UNKNOWN;
       long offset = -1;
       String uri = cluster.base(node) + "/v1/topics/" + topic + "/records?durability=quorum";
+      sticky = node;
       boolean maybeSent = false;
       try {
         for (int hop = 0; hop < 3; hop++) {
@@ -168,10 +173,12 @@ final class Workload {
           } catch (final ConnectException | HttpConnectTimeoutException e) {
             // never reached this node; certain only if no earlier hop could have taken it
             outcome = maybeSent ? Op.Outcome.UNKNOWN : Op.Outcome.FAIL;
+            sticky = 0;
             break;
           }
           if (r.statusCode() == 307) {
             uri = r.headers().firstValue("location").orElseThrow();
+            sticky = cluster.nodeOf(uri);
             continue; // a redirect takes nothing
           }
           maybeSent = true;
