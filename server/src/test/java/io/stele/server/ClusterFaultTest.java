@@ -43,6 +43,7 @@ class ClusterFaultTest {
     try (LocalCluster cluster = new LocalCluster(base, 3, seed)) {
       try {
         cluster.startAll();
+        cluster.awaitConverged(LEADER_TIMEOUT); // all three up before any fault
         final int leader = cluster.awaitLeader(LEADER_TIMEOUT);
         createTopic(cluster.base(leader));
         final Report report;

@@ -89,10 +89,24 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+  private static final java.util.SplittableRandom PORTS = new java.util.SplittableRandom();
+
+  /**
+   * A port that is free now and below the kernel's ephemeral range (32768 and up here), so the
+   * proxies' listeners and the nodes' outbound connections, which take ephemeral ports, can never
+   * take it before the node binds it.
+   */
+  private static synchronized int freePort() throws IOException {
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      final int port = 20_000 + PORTS.nextInt(12_000);
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+        return port;
+      } catch (final IOException taken) {
+        // try another
+      }
     }
+    throw new IOException("no free port below the ephemeral range");
   }
 
   Path dataDir(final int node) {

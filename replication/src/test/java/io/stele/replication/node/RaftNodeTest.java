@@ -208,9 +208,18 @@ class RaftNodeTest {
 
   @Test
   void shouldReplicateQuorumWritesAndFailOverWithoutLosingAcknowledgedOnes() throws Exception {
+    // ports below the ephemeral range (32768 and up), so no outbound connection can take one
+    // before its replica binds it
+    final java.util.SplittableRandom ports = new java.util.SplittableRandom();
     for (int i = 0; i < NODES; i++) {
-      try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-        peers.put(i + 1, new InetSocketAddress(InetAddress.getLoopbackAddress(), s.getLocalPort()));
+      while (!peers.containsKey(i + 1)) {
+        final int port = 20_000 + ports.nextInt(12_000);
+        try (ServerSocket s = new ServerSocket()) {
+          s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+          peers.put(i + 1, new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+        } catch (final java.io.IOException taken) {
+          // try another
+        }
       }
     }
     for (int i = 0; i < NODES; i++) {
