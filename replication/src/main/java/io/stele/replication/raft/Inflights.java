@@ -50,6 +50,17 @@ final class Inflights {
     }
   }
 
+  /**
+   * Frees the oldest message: a follower answered a heartbeat, so the window must not stay shut.
+   */
+  void freeFirstOne() {
+    if (count > 0) {
+      totalBytes -= bytes[start];
+      start = (start + 1) % lastIndex.length;
+      count--;
+    }
+  }
+
   void reset() {
     start = 0;
     count = 0;

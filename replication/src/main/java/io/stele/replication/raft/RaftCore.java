@@ -1071,6 +1071,12 @@ public final class RaftCore {
           pr.readAck = m.context();
           releaseReads();
         }
+        if (pr.state == Progress.State.REPLICATE && pr.inflights.full()) {
+          // The window is full but the follower is alive: what filled it may have been lost with
+          // a connection. Free one slot so an append goes out; if the follower lacks what came
+          // before, its rejection sends this follower back to probing (etcd-io/raft does the same).
+          pr.inflights.freeFirstOne();
+        }
         if (pr.match < log.lastIndex()) {
           sendAppend(pr, false);
         }

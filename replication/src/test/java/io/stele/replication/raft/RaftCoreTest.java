@@ -279,6 +279,30 @@ class RaftCoreTest {
   }
 
   @Test
+  void shouldSendAgainWhenTheWindowIsFullOfLostAppendsAndTheFollowerAnswersAHeartbeat() {
+    final RaftCore a =
+        core(
+            RaftConfig.builder(A, GROUP).electionTicks(10).heartbeatTicks(1).inflight(1, 1 << 20),
+            A,
+            B,
+            C);
+    electLeader(a);
+    a.onPersisted(1, 1);
+    // B acknowledges the no-op: its progress goes to REPLICATE
+    a.step(
+        new Message(MessageType.APPEND_RESPONSE, GROUP, B, A, 1, 1, 0, null, 0, false, 0, 0, null));
+    a.ready();
+    a.propose("x", 10);
+    assertEquals(1, sent(a.ready(), MessageType.APPEND, B).size(), "fills the window of one");
+    a.propose("y", 10);
+    assertTrue(sent(a.ready(), MessageType.APPEND, B).isEmpty(), "the window is full");
+    // the append to B was lost with its connection; B still answers heartbeats
+    a.step(msg(MessageType.HEARTBEAT_RESPONSE, B, A, 1));
+    assertEquals(
+        1, sent(a.ready(), MessageType.APPEND, B).size(), "a heartbeat answer reopens the window");
+  }
+
+  @Test
   void shouldNotAcknowledgeItsOldDurableLogAfterInstallingASnapshot() {
     final RaftCore b = core(B, A, B, C);
     final List<Entry> old = new ArrayList<>();
