@@ -55,16 +55,7 @@ final class ClusterLocal {
       err.println("stele: --nodes must be odd, 1..9, and the ports must fit\n" + USAGE);
       return ExitCode.USAGE;
     }
-    final StringBuilder peers = new StringBuilder();
-    for (int n = 1; n <= nodes; n++) {
-      peers
-          .append(n > 1 ? "," : "")
-          .append(n)
-          .append("=127.0.0.1:")
-          .append(basePort + n - 1)
-          .append(':')
-          .append(basePort + n + 99);
-    }
+    final String peers = loopbackPeers(nodes, basePort);
     final List<Process> children = new ArrayList<>();
     try {
       Files.createDirectories(dir);
@@ -76,7 +67,7 @@ final class ClusterLocal {
                 "--node-id",
                 Integer.toString(n),
                 "--peers",
-                peers.toString(),
+                peers,
                 "--port",
                 Integer.toString(basePort + n - 1),
                 "--data-dir",
@@ -134,6 +125,24 @@ final class ClusterLocal {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /**
+   * The {@code --peers} of a loopback cluster: node i serves HTTP on {@code basePort + i - 1} and
+   * Raft on {@code basePort + i + 99}.
+   */
+  static String loopbackPeers(final int nodes, final int basePort) {
+    final StringBuilder peers = new StringBuilder();
+    for (int n = 1; n <= nodes; n++) {
+      peers
+          .append(n > 1 ? "," : "")
+          .append(n)
+          .append("=127.0.0.1:")
+          .append(basePort + n - 1)
+          .append(':')
+          .append(basePort + n + 99);
+    }
+    return peers.toString();
   }
 
   /** The command that runs this same JVM and class path with {@link Main}. */

@@ -130,17 +130,12 @@ final class Demo {
             "--data-dir",
             dir.resolve("node-" + node).toString()));
     if (nodes > 1) {
-      final StringBuilder peers = new StringBuilder();
-      for (int n = 1; n <= nodes; n++) {
-        peers
-            .append(n > 1 ? "," : "")
-            .append(n)
-            .append("=127.0.0.1:")
-            .append(basePort + n - 1)
-            .append(':')
-            .append(basePort + n + 99);
-      }
-      cmd.addAll(List.of("--node-id", Integer.toString(node), "--peers", peers.toString()));
+      cmd.addAll(
+          List.of(
+              "--node-id",
+              Integer.toString(node),
+              "--peers",
+              ClusterLocal.loopbackPeers(nodes, basePort)));
     }
     processes[node - 1] =
         new ProcessBuilder(cmd)

@@ -149,7 +149,10 @@ final class ReplicaSupport {
       Thread.onSpinWait();
     }
     final long target = Math.max(1, logIndex + 1);
-    final long cut = positionOf(target, state, log);
+    final long cut = engine.positionOf(target);
+    if (cut < 0) {
+      throw new IOException("log index " + target + " not found (log starts after it?)");
+    }
     synchronized (engine.housekeeper.ioLock) {
       engine.housekeeper.dropCheckpointOffer();
       // Never leave a mark or checkpoint beyond the new end.
@@ -264,32 +267,6 @@ final class ReplicaSupport {
       problems.append(e.getMessage());
       return null;
     }
-  }
-
-  /** Position of the batch with log index {@code target}. */
-  private long positionOf(final long target, final ShardState state, final ShardLog log)
-      throws IOException {
-    final int i = state.logIndexIndex.floorByOffset(target);
-    long pos =
-        i >= 0 ? state.logIndexIndex.positionAt(i) : log.table().firstNumber * log.segmentBytes;
-    final long end = log.appendPosition.get();
-    while (pos < end) {
-      final Segment s = log.segmentFor(pos);
-      if (s == null) {
-        break;
-      }
-      final UnsafeBuffer b = s.readBuffer();
-      final int o = (int) (pos - s.basePosition());
-      if (o + BatchDescriptor.HEADER_LENGTH > s.lengthBytes() || BatchDescriptor.isEnd(b, o)) {
-        pos = s.endPosition();
-        continue;
-      }
-      if (BatchDescriptor.logIndex(b, o) == target) {
-        return pos;
-      }
-      pos += BatchDescriptor.alignedLength(BatchDescriptor.length(b, o));
-    }
-    throw new IOException("log index " + target + " not found (log starts after it?)");
   }
 
   private ShardState rebuild(final ShardLog log, final long cut, final int interval)

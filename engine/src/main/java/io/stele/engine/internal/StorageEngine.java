@@ -766,59 +766,22 @@ public final class StorageEngine implements LogEngine {
     return log.appendPosition.getAcquire();
   }
 
-  @Override
-  public long scan(final long fromPosition, final int limit, final BatchSink sink)
-      throws IOException {
-    final long end = log.appendPosition.getAcquire();
-    long pos = fromPosition;
-    int n = 0;
-    Segment s = null;
-    try {
-      while (pos < end && n < limit) {
-        if (s == null || pos >= s.endPosition()) {
-          if (s != null) {
-            s.unpin();
-            s = null;
-          }
-          final Segment next = log.segmentFor(pos);
-          if (next == null || !next.pin()) {
-            throw new IOException("log position " + pos + " is no longer present");
-          }
-          s = next;
-        }
-        final UnsafeBuffer buf = s.readBuffer();
-        final int o = (int) (pos - s.basePosition());
-        if (o + BatchDescriptor.HEADER_LENGTH > s.lengthBytes() || BatchDescriptor.isEnd(buf, o)) {
-          pos = s.endPosition();
-          continue;
-        }
-        final int length = BatchDescriptor.length(buf, o);
-        sink.onBatch(
-            BatchDescriptor.logIndex(buf, o),
-            BatchDescriptor.term(buf, o),
-            BatchDescriptor.type(buf, o),
-            pos,
-            length);
-        pos += BatchDescriptor.alignedLength(length);
-        n++;
-      }
-      return pos;
-    } finally {
-      if (s != null) {
-        s.unpin();
-      }
-    }
+  /** Sees one batch header during {@link #walkHeaders}; returns false to stop before it. */
+  @FunctionalInterface
+  interface HeaderVisitor {
+    boolean visit(UnsafeBuffer buffer, int offset, long position);
   }
 
-  @Override
-  public long positionOf(final long logIndex) throws IOException {
-    if (logIndex < 1 || logIndex > lastLogIndex) {
-      return -1;
-    }
-    final long start = startPosition();
-    final int i = state.logIndexIndex.floorByOffset(logIndex);
-    long pos = Math.max(start, i >= 0 ? state.logIndexIndex.positionAt(i) : start);
+  /**
+   * Walks the batch headers from {@code from} up to the append position, skipping the zero tail of
+   * each segment and pinning each segment while it is read.
+   *
+   * @return the position of the batch the visitor stopped before, or the end; -1 if a segment on
+   *     the way is no longer present (retention)
+   */
+  long walkHeaders(final long from, final HeaderVisitor visitor) throws IOException {
     final long end = log.appendPosition.getAcquire();
+    long pos = from;
     Segment s = null;
     try {
       while (pos < end) {
@@ -839,21 +802,65 @@ public final class StorageEngine implements LogEngine {
           pos = s.endPosition();
           continue;
         }
-        final long index = BatchDescriptor.logIndex(buf, o);
-        if (index == logIndex) {
+        if (!visitor.visit(buf, o, pos)) {
           return pos;
-        }
-        if (index > logIndex) {
-          return -1; // removed by retention
         }
         pos += BatchDescriptor.alignedLength(BatchDescriptor.length(buf, o));
       }
-      return -1;
+      return pos;
     } finally {
       if (s != null) {
         s.unpin();
       }
     }
+  }
+
+  @Override
+  public long scan(final long fromPosition, final int limit, final BatchSink sink)
+      throws IOException {
+    final int[] visited = {0};
+    final long pos =
+        walkHeaders(
+            fromPosition,
+            (buf, o, position) -> {
+              if (visited[0] == limit) {
+                return false;
+              }
+              visited[0]++;
+              sink.onBatch(
+                  BatchDescriptor.logIndex(buf, o),
+                  BatchDescriptor.term(buf, o),
+                  BatchDescriptor.type(buf, o),
+                  position,
+                  BatchDescriptor.length(buf, o));
+              return true;
+            });
+    if (pos < 0) {
+      throw new IOException("log position " + fromPosition + " is no longer present");
+    }
+    return pos;
+  }
+
+  @Override
+  public long positionOf(final long logIndex) throws IOException {
+    if (logIndex < 1 || logIndex > lastLogIndex) {
+      return -1;
+    }
+    final long start = startPosition();
+    final int i = state.logIndexIndex.floorByOffset(logIndex);
+    final long from = Math.max(start, i >= 0 ? state.logIndexIndex.positionAt(i) : start);
+    // stops at the batch with the index, or at the first beyond it (retention removed it)
+    final long[] found = {-1};
+    walkHeaders(
+        from,
+        (buf, o, position) -> {
+          final long index = BatchDescriptor.logIndex(buf, o);
+          if (index == logIndex) {
+            found[0] = position;
+          }
+          return index < logIndex;
+        });
+    return found[0];
   }
 
   @Override
