@@ -97,6 +97,111 @@ public interface ReplicatedLog {
    */
   boolean isHealthy();
 
+  /**
+   * Leader: describes how a follower can rebuild this log up to {@code logIndex} (committed) by
+   * copying files instead of entries: the newest checkpoint at or before the end of that batch,
+   * then the log bytes {@code [startPosition, endPosition)} read with {@link #copy} (one segment at
+   * a time). Raft thread.
+   *
+   * @param logIndex the last index the follower gets
+   * @return the description
+   * @throws IOException if the batch is not in the log, or no checkpoint is usable yet (the log no
+   *     longer starts at position 0 and both checkpoints lie beyond the batch; try again later)
+   */
+  SnapshotSource snapshotSource(long logIndex) throws IOException;
+
+  /**
+   * Follower: starts staging a copy of the leader's log described by a {@link SnapshotSource} (the
+   * checkpoint's bytes arrive through the returned object). Nothing changes in the live log until
+   * {@link SnapshotInstall#complete()}. Raft thread; one at a time.
+   *
+   * @param logIndex last log index of the copy
+   * @param startPosition log position of its first byte (a segment boundary)
+   * @param endPosition log position after the batch with {@code logIndex}
+   * @param segmentBytes the leader's segment size
+   * @param checkpointLength length of the checkpoint that comes first in the stream
+   * @return the staging
+   * @throws IOException if the description is invalid or the staging directory cannot be made
+   */
+  SnapshotInstall beginInstall(
+      long logIndex, long startPosition, long endPosition, int segmentBytes, int checkpointLength)
+      throws IOException;
+
+  /**
+   * What a follower needs to rebuild the log up to {@code logIndex}: the transfer is one byte
+   * stream, {@code checkpoint} first, then the log bytes {@code [startPosition, endPosition)}.
+   *
+   * @param logIndex last log index included
+   * @param term its term
+   * @param startPosition first log position (a segment boundary: the oldest segment still present)
+   * @param endPosition position after the batch with {@code logIndex}
+   * @param segmentBytes segment size
+   * @param checkpoint the checkpoint file's bytes (empty if the log starts at position 0 and none
+   *     is usable: the follower then rebuilds from the whole log)
+   */
+  record SnapshotSource(
+      long logIndex,
+      long term,
+      long startPosition,
+      long endPosition,
+      int segmentBytes,
+      byte[] checkpoint) {
+    /**
+     * Returns the stream's length.
+     *
+     * @return checkpoint plus log bytes
+     */
+    public long length() {
+      return checkpoint.length + (endPosition - startPosition);
+    }
+  }
+
+  /** A follower's staged copy of the leader's log (see {@link #beginInstall}). */
+  interface SnapshotInstall {
+    /**
+     * Returns the last log index the copy holds.
+     *
+     * @return the index
+     */
+    long logIndex();
+
+    /**
+     * Returns the stream's length.
+     *
+     * @return bytes
+     */
+    long length();
+
+    /**
+     * Returns how many bytes of the stream were written.
+     *
+     * @return bytes
+     */
+    long received();
+
+    /**
+     * Writes the next piece of the stream.
+     *
+     * @param streamOffset must equal {@link #received()}
+     * @param src the bytes, consumed
+     * @throws IOException if the piece does not continue the stream or cannot be written
+     */
+    void write(long streamOffset, ByteBuffer src) throws IOException;
+
+    /**
+     * Makes the staged copy durable and replaces the live log with it (the writer thread swaps the
+     * files and rebuilds the state from the checkpoint and the bytes after it); a crash after the
+     * copy is durable finishes the swap at the next start.
+     *
+     * @return completes with the last log index once the new log is in place, or exceptionally (the
+     *     engine then refuses to go on: its files are half replaced)
+     */
+    CompletableFuture<Long> complete();
+
+    /** Deletes the staged files; the live log is untouched. */
+    void abort();
+  }
+
   /** Receives one batch header from {@link #scan}. */
   @FunctionalInterface
   interface BatchSink {

@@ -21,7 +21,8 @@ final class ControlCommand {
     TRUNCATE,
     APPEND_ENCODED,
     SNAPSHOT,
-    LEAD
+    LEAD,
+    INSTALL
   }
 
   final Op op;
@@ -35,6 +36,9 @@ final class ControlCommand {
   final TopicListener listener;
   final CompletableFuture<Object> future;
   byte[] payload;
+
+  /** For INSTALL: the staged copy of the leader's log. */
+  SnapshotStage stage;
 
   /** Writer thread sets; sync thread reads after the pending queue hand-off. */
   TopicStatus status;

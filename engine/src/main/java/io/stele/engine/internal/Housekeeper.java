@@ -68,6 +68,14 @@ final class Housekeeper implements Agent {
     latestCheckpointPosition = Math.min(latestCheckpointPosition, position);
   }
 
+  /**
+   * Writer thread, sync parked (snapshot installed): the only checkpoint is at {@code position}.
+   */
+  void installedCheckpointAt(final long position) {
+    oldestCheckpointPosition = position;
+    latestCheckpointPosition = position;
+  }
+
   @Override
   public int doWork() {
     if (engine.failureReason() != null || engine.truncating) {

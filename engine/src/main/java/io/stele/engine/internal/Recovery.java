@@ -46,6 +46,13 @@ final class Recovery {
   static Result recover(final Path dir, final int configSegmentBytes, final int indexIntervalBytes)
       throws IOException {
     Files.createDirectories(dir);
+    if (SnapshotStage.rollForward(dir) != null) {
+      // a snapshot install was interrupted after its copy became durable: it is finished now; the
+      // old log's mark says nothing about the new files (the checkpoint's position is the floor)
+      Files.deleteIfExists(dir.resolve(DurableMark.FILE));
+      Segment.syncDirectory(dir);
+      LOG.info("finished installing the snapshot staged in {}", dir.resolve(SnapshotStage.DIR));
+    }
     final TreeMap<Long, Path> files = new TreeMap<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (final Path p : ds) {

@@ -39,6 +39,16 @@ final class ReplicaSupport {
     }
     if (c.op == ControlCommand.Op.APPEND_ENCODED) {
       appendEncoded(c, writer);
+    } else if (c.op == ControlCommand.Op.INSTALL) {
+      try {
+        install(c.stage, writer);
+        c.future.complete(c.stage.logIndex());
+      } catch (final IOException | RuntimeException e) {
+        engine.fail("installing a snapshot failed: " + e);
+        c.future.completeExceptionally(e);
+      } finally {
+        engine.truncating = false;
+      }
     } else {
       try {
         truncate(c.value, writer);
@@ -138,16 +148,7 @@ final class ReplicaSupport {
     if (logIndex >= state.nextLogIndex - 1) {
       return;
     }
-    final long request = engine.truncationRequest + 1;
-    engine.truncationRequest = request;
-    engine.truncating = true;
-    final long deadline = System.nanoTime() + 30_000_000_000L;
-    while (engine.syncPausedFor != request) {
-      if (System.nanoTime() - deadline > 0 || engine.failureReason() != null) {
-        throw new IOException("sync thread did not settle before truncation");
-      }
-      Thread.onSpinWait();
-    }
+    parkSync();
     final long target = Math.max(1, logIndex + 1);
     final long cut = engine.positionOf(target);
     if (cut < 0) {
@@ -201,6 +202,100 @@ final class ReplicaSupport {
     engine.lastTerm = state.lastTerm;
     engine.publishDurableIndex(state.nextLogIndex - 1, state.lastTerm);
     LOG.info("log truncated after index {} (position {})", logIndex, cut);
+  }
+
+  /**
+   * Asks the sync thread to complete everything through its durable phase and park until {@link
+   * StorageEngine#truncating} clears; the caller clears it when done.
+   */
+  private void parkSync() throws IOException {
+    final long request = engine.truncationRequest + 1;
+    engine.truncationRequest = request;
+    engine.truncating = true;
+    final long deadline = System.nanoTime() + 30_000_000_000L;
+    while (engine.syncPausedFor != request) {
+      if (System.nanoTime() - deadline > 0 || engine.failureReason() != null) {
+        throw new IOException("sync thread did not settle before rewriting the log");
+      }
+      Thread.onSpinWait();
+    }
+  }
+
+  /**
+   * Replaces the whole log with a staged copy of the leader's (a snapshot): every segment, the
+   * checkpoints and the state. Pending operations are settled as by a truncation to nothing (this
+   * node follows, so they are the follower's own bookkeeping).
+   */
+  private void install(final SnapshotStage stage, final ShardWriter writer) throws IOException {
+    final ShardState state = engine.state;
+    final ShardLog log = engine.log;
+    parkSync();
+    final long end = stage.endPosition();
+    synchronized (engine.housekeeper.ioLock) {
+      engine.housekeeper.dropCheckpointOffer();
+      // the mark must never exceed what the files hold, whatever point a crash stops this at
+      engine.housekeeper.writeMark(0);
+      for (final Segment s : log.removeFrom(log.table().firstNumber)) {
+        s.close(); // readers still holding a pin keep the old mapping until they let go
+      }
+      final Segment pre = log.precreated.getAndSet(null);
+      if (pre != null) {
+        pre.close();
+      }
+      final SnapshotStage.Ready ready = SnapshotStage.rollForward(log.dir);
+      if (ready == null || ready.endPosition() != end) {
+        throw new IOException("the staged snapshot is gone or is not the one installed");
+      }
+      final java.util.TreeMap<Long, java.nio.file.Path> files = new java.util.TreeMap<>();
+      try (var ds = Files.newDirectoryStream(log.dir)) {
+        for (final var p : ds) {
+          final long base = Recovery.baseOf(p.getFileName().toString());
+          if (base >= 0) {
+            files.put(base, p);
+          }
+        }
+      }
+      final java.util.List<Segment> segments = new java.util.ArrayList<>();
+      for (final var e : files.entrySet()) {
+        if (Files.size(e.getValue()) != log.segmentBytes) {
+          throw new IOException(
+              "staged segment " + e.getValue() + " is not " + log.segmentBytes + " bytes");
+        }
+        segments.add(Segment.open(log.dir, e.getValue(), e.getKey()));
+      }
+      if (end % log.segmentBytes == 0) {
+        segments.add(log.createSegment(end)); // the last copied segment is full
+      }
+      log.replaceAll(segments.toArray(new Segment[0]));
+      final Segment active = log.segmentFor(end);
+      active.unseal();
+      log.setActive(active);
+      log.appendPosition.set(end);
+      log.durablePosition.set(end);
+      engine.housekeeper.writeMark(end);
+      final ShardState rebuilt = rebuild(log, end, state.indexIntervalBytes);
+      if (rebuilt.nextLogIndex - 1 != stage.logIndex()) {
+        throw new IOException(
+            "the installed log ends at index "
+                + (rebuilt.nextLogIndex - 1)
+                + ", expected "
+                + stage.logIndex());
+      }
+      state.replaceWith(rebuilt);
+      final ShardState.Restored ck =
+          Checkpoints.readLatest(log.dir, state.indexIntervalBytes, new StringBuilder());
+      engine.housekeeper.installedCheckpointAt(ck == null ? 0 : ck.position());
+    }
+    failRemoved(0);
+    writer.resetPosition(end);
+    engine.lastLogIndex = state.nextLogIndex - 1;
+    engine.lastTerm = state.lastTerm;
+    engine.publishDurableIndex(state.nextLogIndex - 1, state.lastTerm);
+    LOG.info(
+        "installed a copy of the leader's log up to index {} (positions {} to {})",
+        stage.logIndex(),
+        log.table().firstNumber * log.segmentBytes,
+        end);
   }
 
   /**

@@ -113,6 +113,11 @@ final class ShardLog {
     return removed;
   }
 
+  /** Writer thread (installing a snapshot): the table becomes exactly these segments. */
+  void replaceAll(final Segment[] segments) {
+    table = new Table(segments[0].basePosition() / segmentBytes, segments);
+  }
+
   /** Creates the segment that starts at {@code base} (writer thread fallback or housekeeping). */
   Segment createSegment(final long base) throws IOException {
     return Segment.create(dir, base, segmentBytes);

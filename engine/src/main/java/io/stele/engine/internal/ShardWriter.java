@@ -439,7 +439,9 @@ final class ShardWriter implements Agent, MessageHandler {
       c.future.complete(state.snapshot(bufferStart, log.segmentBytes));
       return;
     }
-    if (c.op == ControlCommand.Op.TRUNCATE || c.op == ControlCommand.Op.APPEND_ENCODED) {
+    if (c.op == ControlCommand.Op.TRUNCATE
+        || c.op == ControlCommand.Op.APPEND_ENCODED
+        || c.op == ControlCommand.Op.INSTALL) {
       flushWrites();
       engine.replica.onWriterCommand(c, this);
       return;

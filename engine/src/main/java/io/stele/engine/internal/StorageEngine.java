@@ -922,6 +922,90 @@ public final class StorageEngine implements LogEngine {
     return f.thenApply(o -> null);
   }
 
+  @Override
+  public SnapshotSource snapshotSource(final long logIndex) throws IOException {
+    final long pos = positionOf(logIndex);
+    if (pos < 0) {
+      throw new IOException("log index " + logIndex + " is not in the log");
+    }
+    final long[] found = {-1, 0};
+    walkHeaders(
+        pos,
+        (buf, o, position) -> {
+          found[0] = position + BatchDescriptor.alignedLength(BatchDescriptor.length(buf, o));
+          found[1] = BatchDescriptor.term(buf, o);
+          return false;
+        });
+    if (found[0] < 0) {
+      throw new IOException("log index " + logIndex + " could not be read");
+    }
+    final long end = found[0];
+    final long start = startPosition();
+    byte[] checkpoint = null;
+    for (final String name : new String[] {Checkpoints.CURRENT, Checkpoints.PREVIOUS}) {
+      final Path file = shardDir.resolve(name);
+      try {
+        final byte[] bytes = Files.readAllBytes(file);
+        final ShardState.Restored r = ShardState.restore(bytes, state.indexIntervalBytes);
+        if (r.position() <= end && r.position() >= start && r.segmentBytes() == log.segmentBytes) {
+          checkpoint = bytes;
+          break;
+        }
+      } catch (final java.nio.file.NoSuchFileException gone) {
+        // rotated or never written
+      } catch (final IOException | RuntimeException damaged) {
+        LOG.warn("checkpoint {} not usable for a snapshot: {}", file, damaged.toString());
+      }
+    }
+    if (checkpoint == null) {
+      if (start != 0) {
+        throw new IOException(
+            "no checkpoint at or before position "
+                + end
+                + " yet (the log starts at "
+                + start
+                + ")");
+      }
+      checkpoint = new byte[0];
+    }
+    return new SnapshotSource(logIndex, found[1], start, end, log.segmentBytes, checkpoint);
+  }
+
+  @Override
+  public SnapshotInstall beginInstall(
+      final long logIndex,
+      final long startPosition,
+      final long endPosition,
+      final int segmentBytes,
+      final int checkpointLength)
+      throws IOException {
+    if (config.quorumIsLocal()) {
+      throw new IllegalStateException("a snapshot installs only in cluster mode");
+    }
+    return new SnapshotStage(
+        this, shardDir, logIndex, startPosition, endPosition, segmentBytes, checkpointLength);
+  }
+
+  /** Hands a complete, durable stage to the writer, which swaps it in. */
+  CompletableFuture<Long> install(final SnapshotStage stage) {
+    final CompletableFuture<Object> f = new CompletableFuture<>();
+    final ControlCommand c =
+        new ControlCommand(
+            ControlCommand.Op.INSTALL,
+            null,
+            null,
+            null,
+            null,
+            -1,
+            stage.logIndex(),
+            Durability.LOCAL,
+            null,
+            f);
+    c.stage = stage;
+    submitReplica(c);
+    return f.thenApply(o -> (Long) o);
+  }
+
   private void submitReplica(final ControlCommand c) {
     if (closed || failure.get() != null) {
       if (c.future == null) {
