@@ -11,13 +11,28 @@ import java.util.List;
 /**
  * The core's entries below its in-memory window, read back from the shard log by log index: a
  * lagging follower is brought up to date from disk whatever the core has compacted, as long as
- * retention has not deleted the segments.
+ * retention has not deleted the segments and it is not so far behind that copying the files is the
+ * better way (a wiped follower, or one missing more than half of the log): for those the core sees
+ * the entries as compacted and sends a snapshot.
  */
 final class EngineLogStorage implements LogStorage {
   private final ReplicatedLog log;
 
+  /**
+   * A follower missing more than this many bytes of log, and more than half of what the leader
+   * still has, gets a copy of the files instead of entries ({@link SnapshotTransfer}).
+   */
+  private final long bulkMinBytes = Long.getLong("stele.raft.bulk-catch-up-bytes", 4L << 20);
+
   EngineLogStorage(final ReplicatedLog log) {
     this.log = log;
+  }
+
+  /** Whether a follower that needs the log from {@code position} on is better sent the files. */
+  private boolean farBehind(final long position) {
+    final long end = log.appendedPosition();
+    final long missing = end - position;
+    return missing > bulkMinBytes && missing > (end - log.startPosition()) / 2;
   }
 
   @Override
@@ -31,7 +46,7 @@ final class EngineLogStorage implements LogStorage {
       final long lo, final long hi, final int maxEntries, final long maxBytes) {
     try {
       final long start = log.positionOf(lo);
-      if (start < 0 || hi < lo) {
+      if (start < 0 || hi < lo || farBehind(start)) {
         return List.of();
       }
       final int want = (int) Math.min(maxEntries, hi - lo + 1);

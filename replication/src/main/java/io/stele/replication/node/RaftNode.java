@@ -135,6 +135,11 @@ public final class RaftNode implements Agent {
 
   private volatile ClusterStatus status;
 
+  private final SnapshotTransfer transfer;
+
+  /** Set when a SNAPSHOT was given to the core: a staged copy it did not restore is dropped. */
+  private boolean snapshotStepped;
+
   /**
    * Creates a node over a recovered engine. Use {@link #recover} to build the core.
    *
@@ -170,6 +175,8 @@ public final class RaftNode implements Agent {
     this.leaseNs = leaseNs;
     this.scanPosition = log.appendedPosition();
     this.writtenLast = log.lastLogIndex();
+    this.transfer =
+        new SnapshotTransfer(core, log, transport, alloc, System.currentTimeMillis() << 20);
     log.fence();
     publishStatus();
   }
@@ -336,6 +343,11 @@ public final class RaftNode implements Agent {
       handle(core.ready());
       work++;
     }
+    if (snapshotStepped) {
+      snapshotStepped = false;
+      transfer.dropUnused();
+    }
+    work += transfer.pump(nowNs);
     if (core.role() == Role.LEADER && core.membership().quorum() == 1) {
       leaseUntilNs = nowNs + leaseNs; // a group of one needs no one's answer
     }
@@ -392,15 +404,26 @@ public final class RaftNode implements Agent {
 
   private void onMessage(final Message m) {
     try {
-      if (m.groupId() == core.groupId()) {
-        core.step(copyPayloads(m));
-        if (core.role() == Role.LEADER
-            && m.term() == core.term()
-            && !m.reject()
-            && (m.type() == MessageType.APPEND_RESPONSE
-                || m.type() == MessageType.HEARTBEAT_RESPONSE)) {
-          renewLease(ReplicaId.node(m.from()));
+      if (m.groupId() != core.groupId()) {
+        return;
+      }
+      if (m.type() == MessageType.SNAPSHOT_CHUNK) {
+        transfer.onChunk(m, clock.nanoTime());
+        return;
+      }
+      if (m.type() == MessageType.SNAPSHOT) {
+        if (!transfer.accept(m)) {
+          return; // no whole copy staged for it: the leader sends the bytes first
         }
+        snapshotStepped = true;
+      }
+      core.step(copyPayloads(m));
+      if (core.role() == Role.LEADER
+          && m.term() == core.term()
+          && !m.reject()
+          && (m.type() == MessageType.APPEND_RESPONSE
+              || m.type() == MessageType.HEARTBEAT_RESPONSE)) {
+        renewLease(ReplicaId.node(m.from()));
       }
     } finally {
       PeerMessages.release(m);
@@ -492,7 +515,11 @@ public final class RaftNode implements Agent {
             new HardStateFile.State(clusterId, core.id(), core.groupId(), hs.term(), hs.vote()));
       }
       if (ready.snapshot() != null) {
-        throw new IOException("snapshot install (segment transfer) is not supported yet");
+        // the core replaced its log with the snapshot: so does the engine, with the staged copy
+        transfer.install(ready.snapshot());
+        writtenLast = ready.snapshot().index();
+        scanPosition = log.appendedPosition();
+        mayHaveOrphans = false;
       }
       if (ready.role() != Role.LEADER && ledTerm != 0) {
         log.fence();
@@ -606,6 +633,10 @@ public final class RaftNode implements Agent {
 
   /** Sends a message; the leader's batches are read back from the log for AppendEntries. */
   private void send(final Message m) {
+    if (m.type() == MessageType.SNAPSHOT) {
+      transfer.request(m, clock.nanoTime()); // the bytes go first, the message after them
+      return;
+    }
     if (m.type() != MessageType.APPEND || m.entries().isEmpty()) {
       transport.send(m);
       return;
@@ -626,7 +657,7 @@ public final class RaftNode implements Agent {
           } catch (final IOException ex) {
             b.release();
             LOG.warn("cannot read log index {} back for a follower: {}", e.index(), ex.toString());
-            return; // the follower asks again; a snapshot would be needed (not supported yet)
+            return; // the follower asks again (retention removed it: it gets a copy of the log)
           }
           b.writerIndex(r.length());
           copies.put(r, b);
@@ -689,6 +720,15 @@ public final class RaftNode implements Agent {
    */
   public ClusterStatus status() {
     return status;
+  }
+
+  /**
+   * Returns {copies of the log sent and held by followers, copies installed here}; any thread.
+   *
+   * @return the counts
+   */
+  public long[] snapshotCounts() {
+    return new long[] {transfer.sent(), transfer.installed()};
   }
 
   /**
@@ -830,6 +870,7 @@ public final class RaftNode implements Agent {
   @Override
   public void onClose() {
     log.fence();
+    transfer.close();
     transport.close(); // peers see the connections end and stop counting on this node
   }
 

@@ -200,6 +200,16 @@ public final class Replica implements AutoCloseable {
   }
 
   /**
+   * Returns how many copies of the log this replica sent as leader (followers that held them) and
+   * installed as follower. Any thread.
+   *
+   * @return {sent, installed}
+   */
+  public long[] snapshotCounts() {
+    return raft.snapshotCounts();
+  }
+
+  /**
    * Returns true while this replica leads and holds its read lease: a majority answered it within
    * the last half election timeout, so no other leader can have been elected. Any thread.
    *

@@ -21,5 +21,10 @@ public enum MessageType {
   /** InstallSnapshot (§7): metadata only, the bytes travel by segment transfer. */
   SNAPSHOT,
   /** Leadership transfer: start an election now (thesis §3.10). */
-  TIMEOUT_NOW
+  TIMEOUT_NOW,
+  /**
+   * A piece of a snapshot's bytes, or its acknowledgement: exchanged by the nodes around {@link
+   * #SNAPSHOT}, never given to the core ({@code io.stele.replication.node.SnapshotTransfer}).
+   */
+  SNAPSHOT_CHUNK
 }

@@ -570,6 +570,26 @@ public final class RaftCore {
   }
 
   /**
+   * Returns the configuration in force at an index (what a snapshot taken there carries).
+   *
+   * @param index an index in {@code [snapshot().index(), lastIndex()]}
+   * @return the membership
+   */
+  public Membership membershipAt(final long index) {
+    if (index < log.snapshotIndex() || index > log.lastIndex()) {
+      throw new IllegalArgumentException(
+          "index " + index + " outside [" + log.snapshotIndex() + ", " + log.lastIndex() + "]");
+    }
+    Membership at = log.snapshot().membership();
+    for (final Entry e : configEntries) {
+      if (e.index() <= index) {
+        at = (Membership) e.payload();
+      }
+    }
+    return at;
+  }
+
+  /**
    * Returns the configuration in force (the latest in the log).
    *
    * @return the membership

@@ -79,18 +79,33 @@ class RaftNodeTest {
   }
 
   private void start(final int i) throws Exception {
+    start(i, false, false);
+  }
+
+  /**
+   * Starts replica {@code i}; {@code join}: as a new incarnation waiting to be added; {@code
+   * small}: small segments and checkpoints, retention every 10 ms (so retention deletes segments
+   * soon).
+   */
+  private void start(final int i, final boolean join, final boolean small) throws Exception {
     final Path d = dir.resolve("n" + (i + 1));
     Files.createDirectories(d);
-    engines[i] =
-        Engines.open(
-            EngineConfig.builder(d)
-                .segmentBytes(1 << 20)
-                .ingressRingBytes(1 << 20)
-                .maxBatchBytes(64 * 1024)
-                .writeBufferBytes(256 * 1024)
-                .pendingCapacity(4096)
-                .quorumIsLocal(false)
-                .build());
+    final EngineConfig.Builder b =
+        EngineConfig.builder(d)
+            .segmentBytes(1 << 20)
+            .ingressRingBytes(1 << 20)
+            .maxBatchBytes(64 * 1024)
+            .writeBufferBytes(256 * 1024)
+            .pendingCapacity(4096)
+            .quorumIsLocal(false);
+    if (small) {
+      b.segmentBytes(256 * 1024)
+          .checkpointIntervalBytes(512 * 1024)
+          .indexIntervalBytes(512)
+          .retentionCheckIntervalMs(10)
+          .durableMarkIntervalMs(10);
+    }
+    engines[i] = Engines.open(b.build());
     replicas[i] =
         Replica.start(
             new Replica.Settings(
@@ -98,7 +113,7 @@ class RaftNodeTest {
                 i + 1,
                 peers,
                 peers.keySet(),
-                false,
+                join,
                 Map.of(),
                 d,
                 IoTransport.select("auto"),
@@ -206,10 +221,8 @@ class RaftNodeTest {
     return out;
   }
 
-  @Test
-  void shouldReplicateQuorumWritesAndFailOverWithoutLosingAcknowledgedOnes() throws Exception {
-    // ports below the ephemeral range (32768 and up), so no outbound connection can take one
-    // before its replica binds it
+  /** Ports below the ephemeral range (32768 and up), so no outbound connection takes one first. */
+  private void pickPorts() {
     final java.util.SplittableRandom ports = new java.util.SplittableRandom();
     for (int i = 0; i < NODES; i++) {
       while (!peers.containsKey(i + 1)) {
@@ -222,6 +235,11 @@ class RaftNodeTest {
         }
       }
     }
+  }
+
+  @Test
+  void shouldReplicateQuorumWritesAndFailOverWithoutLosingAcknowledgedOnes() throws Exception {
+    pickPorts();
     for (int i = 0; i < NODES; i++) {
       start(i);
     }
@@ -297,5 +315,118 @@ class RaftNodeTest {
     }
     assertArrayEquals(logs[second], logs[follower], "replicas hold the same bytes");
     assertArrayEquals(logs[second], logs[first], "replicas hold the same bytes");
+  }
+
+  private static void produceLarge(final LogEngine e, final Acks acks, final long from, final int n)
+      throws Exception {
+    final AppendRequest r = new AppendRequest(1);
+    for (long i = from; i < from + n; i++) {
+      final byte[] v = ("large-" + i + "-").repeat(200).getBytes(StandardCharsets.UTF_8);
+      r.reset().topic("t", 0).durability(Durability.QUORUM).correlationId(i);
+      r.addRecord(new UnsafeBuffer(v), 0, -1, 0, v.length);
+      AppendStatus s;
+      while ((s = e.append(r, acks)) == AppendStatus.BACKPRESSURE) {
+        Thread.sleep(1);
+      }
+      assertEquals(AppendStatus.ACCEPTED, s);
+    }
+    for (int i = 0; i < n; i++) {
+      final Object[] a = acks.next();
+      assertEquals(AppendStatus.OK, a[1], "append " + a[0]);
+    }
+  }
+
+  /** Records of partition 0 from {@code from}, as "offset:value". */
+  private static List<String> recordsFrom(final LogEngine e, final long from) {
+    final List<String> out = new ArrayList<>();
+    e.read(
+        "t",
+        0,
+        from,
+        100_000,
+        Integer.MAX_VALUE,
+        (offset, ts, b, ko, kl, vo, vl) -> {
+          out.add(offset + ":" + b.getStringWithoutLengthUtf8(vo, vl));
+          return true;
+        });
+    return out;
+  }
+
+  private static long startOffset(final LogEngine e) {
+    return e.describeTopic("t").partitions().get(0).startOffset();
+  }
+
+  @Test
+  void shouldBringAWipedFollowerBackWithACopyOfTheLeadersFiles() throws Exception {
+    // copy the files to any follower missing more than half of the leader's log
+    System.setProperty("stele.raft.bulk-catch-up-bytes", "0");
+    try {
+      pickPorts();
+      for (int i = 0; i < NODES; i++) {
+        start(i, false, true);
+      }
+      final int leader = leader();
+      final CompletableFuture<TopicStatus> created = new CompletableFuture<>();
+      engines[leader].createTopic(
+          "t",
+          new TopicConfig(1, -1, 256 * 1024, Map.of()),
+          Durability.QUORUM,
+          (s, d) -> created.complete(s));
+      assertEquals(TopicStatus.CREATED, created.get(20, TimeUnit.SECONDS));
+      final Acks acks = new Acks();
+      produceLarge(engines[leader], acks, 0, 1500);
+      await(
+          "retention deleted the leader's first segments",
+          () -> engines[leader].startPosition() > 0);
+
+      // a follower loses its disk: removed, wiped, back as a new incarnation, added
+      final int f = (leader + 1) % NODES;
+      replicas[leader].removeVoter(f + 1).get(20, TimeUnit.SECONDS);
+      stop(f);
+      try (var files = Files.walk(dir.resolve("n" + (f + 1)))) {
+        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+      start(f, true, true);
+      final String replica = replicas[f].status().replica();
+      final int incarnation = Integer.parseInt(replica.substring(replica.indexOf('.') + 1));
+      assertTrue(incarnation != 0, "a wiped node joins under a new incarnation: " + replica);
+      replicas[leader].addVoter(f + 1, incarnation).get(20, TimeUnit.SECONDS);
+      await("the new follower installed a copy", () -> replicas[f].snapshotCounts()[1] >= 1);
+      produceLarge(engines[leader], acks, 1500, 100);
+      await(
+          "the new follower caught up",
+          () ->
+              replicas[f].status().commitIndex() >= replicas[leader].status().commitIndex()
+                  && engines[f].lastLogIndex() == engines[leader].lastLogIndex());
+      await("the leader saw its copy held", () -> replicas[leader].snapshotCounts()[0] >= 1);
+      assertTrue(
+          engines[f].startPosition() > 0,
+          "the follower's log starts where the leader's did: it could not have replayed it all");
+      final long from = Math.max(startOffset(engines[leader]), startOffset(engines[f]));
+      final List<String> expected = recordsFrom(engines[leader], from);
+      assertTrue(expected.size() > 100, "records kept by retention: " + expected.size());
+      await("the follower's records visible", () -> recordsFrom(engines[f], from).equals(expected));
+
+      // and it can lead: the old leader goes, every acknowledged record stays readable
+      stop(leader);
+      final int next = leader();
+      produceLarge(engines[next], acks, 1600, 50);
+      // retention keeps running on every node, so compare what is still there
+      final List<String> after = recordsFrom(engines[next], startOffset(engines[next]));
+      final long end = from + expected.size();
+      int fresh = 0;
+      for (final String rec : after) {
+        final long offset = Long.parseLong(rec.substring(0, rec.indexOf(':')));
+        if (offset < end) {
+          assertEquals(expected.get((int) (offset - from)), rec);
+        } else {
+          assertEquals(end + fresh, offset);
+          fresh++;
+        }
+      }
+      assertEquals(50, fresh);
+    } finally {
+      System.clearProperty("stele.raft.bulk-catch-up-bytes");
+    }
   }
 }
