@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -239,11 +240,13 @@ class ClusterFaultTest {
   @ParameterizedTest
   @ValueSource(longs = {1, 2})
   void followerWipedAndReplaced(final long seed) throws Exception {
+    final int[] wiped = new int[1];
     run(
         "follower-wiped",
         seed,
         (cluster, leader) -> {
           final int f = leader % 3 + 1;
+          wiped[0] = f;
           final HttpResponse<String> removed =
               cluster.call("DELETE", leader, "/v1/cluster/voters/" + f);
           assertEquals(200, removed.statusCode(), removed.body());
@@ -270,6 +273,13 @@ class ClusterFaultTest {
                   "POST", leader, "/v1/cluster/voters/" + f + "?incarnation=" + replica[0]);
           assertEquals(200, added.statusCode(), added.body());
         });
+    // it came back through a copy of the leader's files, not entry by entry
+    final String log =
+        Files.readString(
+            dir.resolve("follower-wiped-" + seed).resolve("node-" + wiped[0] + ".log"));
+    assertTrue(
+        log.contains("installed a copy of the leader's log"),
+        "the wiped node installed a copy of the leader's log");
   }
 
   /** All three SIGKILLed at once under load, then restarted from their disks. */

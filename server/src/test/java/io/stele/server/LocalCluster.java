@@ -126,6 +126,11 @@ final class LocalCluster implements AutoCloseable {
       }
     }
     final List<String> cmd = new ArrayList<>(ClusterLocal.javaCommand());
+    // the cores keep only 100 committed entries in memory, and a follower missing more than half
+    // of the leader's log gets a copy of the files however small the log: restarted nodes are
+    // served from the leader's segments, wiped ones by the bulk catch-up, all under load
+    cmd.add(1, "-Dstele.raft.keep-entries=100");
+    cmd.add(2, "-Dstele.raft.bulk-catch-up-bytes=0");
     cmd.addAll(
         List.of(
             "serve",

@@ -982,6 +982,14 @@ public final class StorageEngine implements LogEngine {
     if (config.quorumIsLocal()) {
       throw new IllegalStateException("a snapshot installs only in cluster mode");
     }
+    if (segmentBytes != log.segmentBytes) {
+      throw new IOException(
+          "the leader's segments are "
+              + segmentBytes
+              + " bytes, this shard's "
+              + log.segmentBytes
+              + ": every node of a cluster needs the same segment size");
+    }
     return new SnapshotStage(
         this, shardDir, logIndex, startPosition, endPosition, segmentBytes, checkpointLength);
   }

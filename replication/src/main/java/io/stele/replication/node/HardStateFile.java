@@ -1,5 +1,6 @@
 package io.stele.replication.node;
 
+import io.stele.replication.raft.Membership;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,7 +24,7 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  *  |                     Magic "SRHS" (0x53524853)                 |  0
  *  +---------------------------------------------------------------+
- *  |                     Version (1)                               |  4
+ *  |                     Version (2)                               |  4
  *  +---------------------------------------------------------------+
  *  |                     Cluster Id (64)                           |  8
  *  +---------------------------------------------------------------+
@@ -35,30 +36,45 @@ import java.util.zip.CRC32C;
  *  +---------------------------------------------------------------+
  *  |                     Vote (64)                                 | 40
  *  +---------------------------------------------------------------+
- *  |                     CRC32C of [0, 48)                         | 48
+ *  |                     Applied Index (64)                        | 48
+ *  +---------------------------------------------------------------+
+ *  |                     Applied Term (64)                         | 56
+ *  +---------------------------------------------------------------+
+ *  |                     Membership Length (32)                    | 64
+ *  +---------------------------------------------------------------+
+ *  |                     Membership (MembershipCodec)            ... 68
+ *  +---------------------------------------------------------------+
+ *  |                     CRC32C of everything before               |
  *  +---------------------------------------------------------------+
  * </pre>
  *
- * Little-endian. Not thread-safe: one writer, the node's Raft thread.
+ * <p>The applied point is a committed log index this replica holds durably, its term, and the
+ * configuration in force there (index 0 and no membership until one is known). It is saved now and
+ * then, so it trails the real commit index; restart builds the core's log from there instead of
+ * from the start of the shard log. Version 1 files (48 bytes and the CRC, no applied point) still
+ * load.
+ *
+ * <p>Little-endian. Not thread-safe: one writer, the node's Raft thread.
  */
 public final class HardStateFile {
   /** File magic. */
   public static final int MAGIC = 0x53524853;
 
-  /** Layout version. */
-  public static final int VERSION = 1;
+  /** Layout version written. */
+  public static final int VERSION = 2;
 
-  /** Length of the checksummed part. */
-  public static final int BODY_LENGTH = 48;
+  /** Length of the fixed part of version 1, before its CRC. */
+  public static final int V1_BODY_LENGTH = 48;
 
-  /** Length of the file. */
-  public static final int FILE_LENGTH = BODY_LENGTH + 4;
+  /** Length of the fixed part of version 2, before the membership. */
+  public static final int V2_FIXED_LENGTH = 68;
+
+  /** Longest membership encoding accepted. */
+  private static final int MAX_MEMBERSHIP_BYTES = 64 * 1024;
 
   private final Path dir;
   private final Path file;
   private final Path temp;
-  private final ByteBuffer buffer =
-      ByteBuffer.allocateDirect(FILE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
   private final CRC32C crc = new CRC32C();
 
   /**
@@ -81,8 +97,37 @@ public final class HardStateFile {
    * @param groupId the Raft group
    * @param term current term
    * @param vote replica voted for in {@code term}, or {@code ReplicaId.NONE}
+   * @param appliedIndex a committed index held durably (0: none known)
+   * @param appliedTerm its term
+   * @param membership the configuration in force at {@code appliedIndex}, null if none is known
    */
-  public record State(long clusterId, long replicaId, long groupId, long term, long vote) {}
+  public record State(
+      long clusterId,
+      long replicaId,
+      long groupId,
+      long term,
+      long vote,
+      long appliedIndex,
+      long appliedTerm,
+      Membership membership) {
+    /**
+     * A state without an applied point.
+     *
+     * @param clusterId cluster identity
+     * @param replicaId this replica
+     * @param groupId the Raft group
+     * @param term current term
+     * @param vote vote in {@code term}
+     */
+    public State(
+        final long clusterId,
+        final long replicaId,
+        final long groupId,
+        final long term,
+        final long vote) {
+      this(clusterId, replicaId, groupId, term, vote, 0, 0, null);
+    }
+  }
 
   /**
    * Returns the path of the file.
@@ -107,19 +152,48 @@ public final class HardStateFile {
     } catch (final NoSuchFileException ex) {
       return null;
     }
-    if (bytes.length != FILE_LENGTH) {
-      throw new IOException(file + ": length " + bytes.length + ", expected " + FILE_LENGTH);
+    if (bytes.length < V1_BODY_LENGTH + 4) {
+      throw new IOException(file + ": length " + bytes.length + ", too short");
     }
     final ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    final int body = bytes.length - 4;
     crc.reset();
-    crc.update(bytes, 0, BODY_LENGTH);
-    if ((int) crc.getValue() != b.getInt(BODY_LENGTH)) {
+    crc.update(bytes, 0, body);
+    if ((int) crc.getValue() != b.getInt(body)) {
       throw new IOException(file + ": checksum mismatch");
     }
-    if (b.getInt(0) != MAGIC || b.getInt(4) != VERSION) {
-      throw new IOException(file + ": bad magic or version");
+    if (b.getInt(0) != MAGIC) {
+      throw new IOException(file + ": bad magic");
     }
-    return new State(b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32), b.getLong(40));
+    final int version = b.getInt(4);
+    if (version == 1 && body == V1_BODY_LENGTH) {
+      return new State(b.getLong(8), b.getLong(16), b.getLong(24), b.getLong(32), b.getLong(40));
+    }
+    if (version != 2 || body < V2_FIXED_LENGTH) {
+      throw new IOException(file + ": bad version " + version + " or length " + bytes.length);
+    }
+    final int m = b.getInt(64);
+    if (m < 0 || m > MAX_MEMBERSHIP_BYTES || V2_FIXED_LENGTH + m != body) {
+      throw new IOException(file + ": membership length " + m + " does not fit " + bytes.length);
+    }
+    Membership membership = null;
+    if (m > 0) {
+      try {
+        membership =
+            MembershipCodec.decode(java.util.Arrays.copyOfRange(bytes, V2_FIXED_LENGTH, body));
+      } catch (final RuntimeException e) {
+        throw new IOException(file + ": membership: " + e.getMessage(), e);
+      }
+    }
+    return new State(
+        b.getLong(8),
+        b.getLong(16),
+        b.getLong(24),
+        b.getLong(32),
+        b.getLong(40),
+        b.getLong(48),
+        b.getLong(56),
+        membership);
   }
 
   /**
@@ -130,7 +204,9 @@ public final class HardStateFile {
    */
   public void save(final State s) throws IOException {
     Files.createDirectories(dir);
-    buffer.clear();
+    final byte[] m = s.membership() == null ? new byte[0] : MembershipCodec.encode(s.membership());
+    final ByteBuffer buffer =
+        ByteBuffer.allocate(V2_FIXED_LENGTH + m.length + 4).order(ByteOrder.LITTLE_ENDIAN);
     buffer
         .putInt(MAGIC)
         .putInt(VERSION)
@@ -138,12 +214,15 @@ public final class HardStateFile {
         .putLong(s.replicaId())
         .putLong(s.groupId())
         .putLong(s.term())
-        .putLong(s.vote());
-    buffer.flip();
+        .putLong(s.vote())
+        .putLong(s.appliedIndex())
+        .putLong(s.appliedTerm())
+        .putInt(m.length)
+        .put(m);
     crc.reset();
-    crc.update(buffer.duplicate());
-    buffer.limit(FILE_LENGTH).putInt(BODY_LENGTH, (int) crc.getValue());
-    buffer.position(0);
+    crc.update(buffer.array(), 0, buffer.position());
+    buffer.putInt((int) crc.getValue());
+    buffer.flip();
     try (FileChannel ch =
         FileChannel.open(
             temp,

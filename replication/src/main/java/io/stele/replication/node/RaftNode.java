@@ -137,6 +137,16 @@ public final class RaftNode implements Agent {
 
   private final SnapshotTransfer transfer;
 
+  /** The applied point last saved in the hard-state file (index, term, configuration there). */
+  private long savedApplied;
+
+  private long savedAppliedTerm;
+  private Membership savedMembership;
+  private long appliedSavedNs;
+
+  /** How often the applied point is saved, at most (each save is two fsyncs). */
+  private static final long APPLIED_SAVE_NS = 1_000_000_000L;
+
   /** Set when a SNAPSHOT was given to the core: a staged copy it did not restore is dropped. */
   private boolean snapshotStepped;
 
@@ -177,6 +187,9 @@ public final class RaftNode implements Agent {
     this.writtenLast = log.lastLogIndex();
     this.transfer =
         new SnapshotTransfer(core, log, transport, alloc, System.currentTimeMillis() << 20);
+    this.savedApplied = core.snapshot().index();
+    this.savedAppliedTerm = core.snapshot().term();
+    this.savedMembership = core.snapshot().membership();
     log.fence();
     publishStatus();
   }
@@ -221,6 +234,39 @@ public final class RaftNode implements Agent {
     final IOException[] failure = new IOException[1];
     long pos = log.startPosition();
     final long end = log.appendedPosition();
+    SnapshotMeta snapshot = new SnapshotMeta(0, 0, initial);
+    // Start from the saved applied point when the log still holds it: committed and durable
+    // there, so the core needs only what follows (the rest is read back from the log on demand).
+    if (hs != null
+        && hs.appliedIndex() > 0
+        && hs.membership() != null
+        && hs.appliedIndex() <= log.lastLogIndex()) {
+      final long at = log.positionOf(hs.appliedIndex());
+      if (at >= 0) {
+        final long[] seen = {-1, 0};
+        log.scan(
+            at,
+            1,
+            (index, term, type, position, length) -> {
+              seen[0] = Math.max(1, term);
+              seen[1] = position + io.stele.engine.format.BatchDescriptor.alignedLength(length);
+            });
+        if (seen[0] != hs.appliedTerm()) {
+          throw new IOException(
+              "the shard log has term "
+                  + seen[0]
+                  + " at the applied index "
+                  + hs.appliedIndex()
+                  + " of "
+                  + hardStateFile.path()
+                  + ", which says "
+                  + hs.appliedTerm());
+        }
+        snapshot = new SnapshotMeta(hs.appliedIndex(), hs.appliedTerm(), hs.membership());
+        pos = seen[1];
+        LOG.info("recovering the Raft log after the applied index {}", hs.appliedIndex());
+      }
+    }
     while (pos < end) {
       final long next =
           log.scan(
@@ -241,8 +287,7 @@ public final class RaftNode implements Agent {
       }
       pos = next;
     }
-    SnapshotMeta snapshot = new SnapshotMeta(0, 0, initial);
-    if (!entries.isEmpty() && entries.get(0).index() > 1) {
+    if (snapshot.index() == 0 && !entries.isEmpty() && entries.get(0).index() > 1) {
       // retention removed the log start: it was committed and applied everywhere it was read
       final Entry first = entries.get(0);
       snapshot = new SnapshotMeta(first.index() - 1, first.term(), initial);
@@ -368,6 +413,12 @@ public final class RaftNode implements Agent {
       lastStatusNs = nowNs;
       maybeCompact();
       publishStatus();
+      if (nowNs - appliedSavedNs > APPLIED_SAVE_NS) {
+        appliedSavedNs = nowNs;
+        if (appliedPoint() > savedApplied) {
+          saveHardState(core.term(), core.vote());
+        }
+      }
     }
     return work;
   }
@@ -511,8 +562,7 @@ public final class RaftNode implements Agent {
     try {
       final HardState hs = ready.hardState();
       if (hs != null) {
-        hardStateFile.save(
-            new HardStateFile.State(clusterId, core.id(), core.groupId(), hs.term(), hs.vote()));
+        saveHardState(hs.term(), hs.vote());
       }
       if (ready.snapshot() != null) {
         // the core replaced its log with the snapshot: so does the engine, with the staged copy
@@ -520,6 +570,8 @@ public final class RaftNode implements Agent {
         writtenLast = ready.snapshot().index();
         scanPosition = log.appendedPosition();
         mayHaveOrphans = false;
+        lastDurableIndex = -1; // the engine's durable index moved: report it to the core again
+        saveHardState(core.term(), core.vote()); // a restart starts from the installed point
       }
       if (ready.role() != Role.LEADER && ledTerm != 0) {
         log.fence();
@@ -557,6 +609,45 @@ public final class RaftNode implements Agent {
       copies.clear();
     }
     log.commit(ready.commitIndex());
+  }
+
+  /** A committed index this node holds durably: where a restart may start its core's log. */
+  private long appliedPoint() {
+    return Math.max(
+        core.snapshot().index(),
+        Math.min(core.commitIndex(), Math.min(core.stableIndex(), lastDurableIndex)));
+  }
+
+  /**
+   * Saves term and vote with the applied point (so a restart reads only the log after it). Fails
+   * the replica if the file cannot be written (the vote must never be forgotten).
+   */
+  private void saveHardState(final long term, final long vote) {
+    final long applied = appliedPoint();
+    if (applied > savedApplied) {
+      final long t =
+          applied == core.snapshot().index() ? core.snapshot().term() : core.termAt(applied);
+      if (t > 0) {
+        savedApplied = applied;
+        savedAppliedTerm = t;
+        savedMembership = core.membershipAt(applied);
+      }
+    }
+    try {
+      hardStateFile.save(
+          new HardStateFile.State(
+              clusterId,
+              core.id(),
+              core.groupId(),
+              term,
+              vote,
+              savedApplied,
+              savedAppliedTerm,
+              savedApplied == 0 ? null : savedMembership));
+    } catch (final IOException e) {
+      LOG.error("saving the Raft hard state failed; the replica stops", e);
+      throw new AgentTerminationException(e);
+    }
   }
 
   /** Writes the entries the engine does not have yet; the leader's own batches are skipped. */
@@ -871,6 +962,13 @@ public final class RaftNode implements Agent {
   public void onClose() {
     log.fence();
     transfer.close();
+    if (log.isHealthy() && appendFailure == null && appliedPoint() > savedApplied) {
+      try {
+        saveHardState(core.term(), core.vote()); // the next start reads only what follows
+      } catch (final AgentTerminationException e) {
+        LOG.warn("the applied point was not saved at close", e.getCause());
+      }
+    }
     transport.close(); // peers see the connections end and stop counting on this node
   }
 

@@ -59,7 +59,9 @@ package io.stele.replication.transport;
  * </pre>
  *
  * The entry table comes before the payloads so the encoder can send the payload buffers themselves
- * (a composite buffer, no copy) and the decoder can slice them out of the received frame.
+ * (a composite buffer, no copy) and the decoder can slice them out of the received frame. {@code
+ * SNAPSHOT_CHUNK} frames use the same body for pieces of a copy of the leader's log (how each field
+ * is used: {@code io.stele.replication.node.SnapshotTransfer}).
  */
 public final class FrameDescriptor {
   /** Wire format version; a frame with another version closes the connection. */

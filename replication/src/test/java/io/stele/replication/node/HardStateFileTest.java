@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.stele.replication.raft.Membership;
 import io.stele.replication.raft.ReplicaId;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -33,13 +34,49 @@ class HardStateFileTest {
       f.save(last);
     }
     assertEquals(last, new HardStateFile(dir.resolve("data"), 3).load());
-    assertEquals(HardStateFile.FILE_LENGTH, Files.size(f.path()));
+    assertEquals(HardStateFile.V2_FIXED_LENGTH + 4, Files.size(f.path()));
+  }
+
+  @Test
+  void shouldKeepTheAppliedPointAndItsConfiguration() throws IOException {
+    final HardStateFile f = new HardStateFile(dir, 0);
+    final Membership m =
+        Membership.ofVoters(
+            new long[] {ReplicaId.of(1, 0), ReplicaId.of(2, 7), ReplicaId.of(3, 0)});
+    final HardStateFile.State s =
+        new HardStateFile.State(7, ReplicaId.of(1, 0), 0, 9, ReplicaId.of(2, 7), 1234, 8, m);
+    f.save(s);
+    assertEquals(s, f.load());
+  }
+
+  @Test
+  void shouldLoadAVersionOneFile() throws IOException {
+    // the layout before the applied point: 48 bytes, then their CRC32C
+    final java.nio.ByteBuffer b =
+        java.nio.ByteBuffer.allocate(52).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    b.putInt(HardStateFile.MAGIC).putInt(1).putLong(7).putLong(ReplicaId.of(1, 0)).putLong(0);
+    b.putLong(9).putLong(ReplicaId.NONE);
+    final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(b.array(), 0, 48);
+    b.putInt((int) crc.getValue());
+    final HardStateFile f = new HardStateFile(dir, 0);
+    Files.write(f.path(), b.array());
+    assertEquals(new HardStateFile.State(7, ReplicaId.of(1, 0), 0, 9, ReplicaId.NONE), f.load());
   }
 
   @Test
   void shouldRefuseAFileWithAnyFlippedBit() throws IOException {
     final HardStateFile f = new HardStateFile(dir, 0);
-    f.save(new HardStateFile.State(7, ReplicaId.of(1, 0), 0, 9, ReplicaId.NONE));
+    f.save(
+        new HardStateFile.State(
+            7,
+            ReplicaId.of(1, 0),
+            0,
+            9,
+            ReplicaId.NONE,
+            55,
+            9,
+            Membership.ofVoters(new long[] {ReplicaId.of(1, 0)})));
     final byte[] good = Files.readAllBytes(f.path());
     for (int i = 0; i < good.length; i++) {
       final byte[] bad = good.clone();

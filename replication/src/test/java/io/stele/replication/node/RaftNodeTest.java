@@ -118,7 +118,7 @@ class RaftNodeTest {
                 d,
                 IoTransport.select("auto"),
                 10,
-                30,
+                small ? 100 : 30, // the bulk test writes more: no election while it does
                 3),
             engines[i]);
   }
@@ -289,6 +289,10 @@ class RaftNodeTest {
     assertEquals(expected, values(engines[second]));
     // the old leader comes back as a follower and catches up
     start(first);
+    assertTrue(
+        replicas[first].status().commitIndex() >= 500,
+        "a restart starts from the applied point saved at close, not from the log start: "
+            + replicas[first].status().commitIndex());
     await(
         "the old leader caught up",
         () ->
