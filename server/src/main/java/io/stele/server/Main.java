@@ -52,6 +52,8 @@ public final class Main {
         return ClusterLocal.run(rest, out, err);
       case "demo":
         return Demo.run(rest, out, err);
+      case "warmup": // bin/stele's class-data-sharing training run; not in the usage
+        return Warmup.run(out, err);
       case "version":
       case "--version":
         out.println("stele " + Version.version());
