@@ -152,7 +152,11 @@ final class ClusterLocal {
     // Agrona needs it whether or not this JVM got it (java -jar does not pass it on)
     cmd.add("--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED");
     for (final String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--enable-native-access") || a.startsWith("-Xm") || a.startsWith("-XX:")) {
+      if (a.startsWith("--enable-native-access")
+          || a.startsWith("-Xm")
+          || a.startsWith("-XX:")
+          || a.startsWith("-Dstele.")
+          || a.startsWith("-Dio.netty.")) {
         cmd.add(a);
       }
     }

@@ -145,7 +145,8 @@ public final class RaftNode implements Agent {
   private long appliedSavedNs;
 
   /** How often the applied point is saved, at most (each save is two fsyncs). */
-  private static final long APPLIED_SAVE_NS = 1_000_000_000L;
+  private static final long APPLIED_SAVE_NS =
+      Long.getLong("stele.raft.applied-save-ms", 1_000) * 1_000_000L;
 
   /** Set when a SNAPSHOT was given to the core: a staged copy it did not restore is dropped. */
   private boolean snapshotStepped;
