@@ -29,6 +29,11 @@ import java.util.Objects;
  * @param maxStringBytes longest producer id or stream-sequence token (UTF-8 bytes)
  * @param quorumIsLocal true on a single node: a {@link Durability#QUORUM} request is complete, and
  *     reported as QUORUM, once it is locally flushed (on one node a majority is that node)
+ * @param idleSpins busy spins of an idle writer or sync thread before it yields ({@link
+ *     WakeableIdle})
+ * @param idleYields yields before it parks
+ * @param idleMaxParkNs longest park (nanoseconds; parks start at 1 µs and double); a hand-off wakes
+ *     the thread at once, so this bounds only a missed wake-up
  */
 public record EngineConfig(
     Path dataDir,
@@ -43,7 +48,10 @@ public record EngineConfig(
     long durableMarkIntervalMs,
     long retentionCheckIntervalMs,
     int maxStringBytes,
-    boolean quorumIsLocal) {
+    boolean quorumIsLocal,
+    int idleSpins,
+    int idleYields,
+    long idleMaxParkNs) {
 
   public static final int DEFAULT_SEGMENT_BYTES = 64 << 20;
   public static final int DEFAULT_INGRESS_RING_BYTES = 16 << 20;
@@ -55,6 +63,9 @@ public record EngineConfig(
   public static final long DEFAULT_DURABLE_MARK_INTERVAL_MS = 1000;
   public static final long DEFAULT_RETENTION_CHECK_INTERVAL_MS = 5000;
   public static final int DEFAULT_MAX_STRING_BYTES = 1024;
+  public static final int DEFAULT_IDLE_SPINS = 64;
+  public static final int DEFAULT_IDLE_YIELDS = 8;
+  public static final long DEFAULT_IDLE_MAX_PARK_NS = 2_000_000;
 
   public EngineConfig {
     Objects.requireNonNull(dataDir, "dataDir");
@@ -91,6 +102,10 @@ public record EngineConfig(
     require(durableMarkIntervalMs > 0, "durableMarkIntervalMs must be positive");
     require(retentionCheckIntervalMs > 0, "retentionCheckIntervalMs must be positive");
     require(maxStringBytes > 0 && maxStringBytes <= 0xFFFF, "maxStringBytes must be in [1, 65535]");
+    require(idleSpins >= 0 && idleYields >= 0, "idleSpins and idleYields must not be negative");
+    require(
+        idleMaxParkNs >= 1_000 && idleMaxParkNs <= 100_000_000,
+        "idleMaxParkNs must be in [1 µs, 100 ms]");
     return this;
   }
 
@@ -115,6 +130,9 @@ public record EngineConfig(
     private long retentionCheckIntervalMs = DEFAULT_RETENTION_CHECK_INTERVAL_MS;
     private int maxStringBytes = DEFAULT_MAX_STRING_BYTES;
     private boolean quorumIsLocal = true;
+    private int idleSpins = DEFAULT_IDLE_SPINS;
+    private int idleYields = DEFAULT_IDLE_YIELDS;
+    private long idleMaxParkNs = DEFAULT_IDLE_MAX_PARK_NS;
 
     private Builder(final Path dataDir) {
       this.dataDir = dataDir;
@@ -180,6 +198,21 @@ public record EngineConfig(
       return this;
     }
 
+    /**
+     * Sets how the writer and sync threads wait for work.
+     *
+     * @param spins busy spins before yielding
+     * @param yields yields before parking
+     * @param maxParkNs longest park
+     * @return this
+     */
+    public Builder idle(final int spins, final int yields, final long maxParkNs) {
+      this.idleSpins = spins;
+      this.idleYields = yields;
+      this.idleMaxParkNs = maxParkNs;
+      return this;
+    }
+
     public EngineConfig build() {
       return new EngineConfig(
               dataDir,
@@ -194,7 +227,10 @@ public record EngineConfig(
               durableMarkIntervalMs,
               retentionCheckIntervalMs,
               maxStringBytes,
-              quorumIsLocal)
+              quorumIsLocal,
+              idleSpins,
+              idleYields,
+              idleMaxParkNs)
           .validate();
     }
   }

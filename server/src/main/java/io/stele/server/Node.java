@@ -211,7 +211,34 @@ public final class Node implements AutoCloseable {
         .writeBufferBytes(writeBuffer)
         .maxStringBytes(maxStringBytes)
         .quorumIsLocal(!cluster)
+        .idle(idleSpins(config), idleYields(config), idleMaxParkNs(config))
         .build();
+  }
+
+  /** Busy spins of an idle engine or Raft thread before it yields, by profile. */
+  static int idleSpins(final Configuration config) {
+    return switch (config.get(Settings.PROFILE)) {
+      case "latency" -> 20_000; // ~1 ms of PAUSE before giving the core away
+      case "throughput" -> 0;
+      default -> EngineConfig.DEFAULT_IDLE_SPINS;
+    };
+  }
+
+  /** Yields before parking, by profile. */
+  static int idleYields(final Configuration config) {
+    return switch (config.get(Settings.PROFILE)) {
+      case "latency" -> 100;
+      case "throughput" -> 0;
+      default -> EngineConfig.DEFAULT_IDLE_YIELDS;
+    };
+  }
+
+  /** Longest park, by profile (a hand-off wakes a parked thread at once in every profile). */
+  static long idleMaxParkNs(final Configuration config) {
+    return switch (config.get(Settings.PROFILE)) {
+      case "latency" -> 100_000L;
+      default -> EngineConfig.DEFAULT_IDLE_MAX_PARK_NS;
+    };
   }
 
   private static int roundUp4k(final long v) {

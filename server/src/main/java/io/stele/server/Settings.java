@@ -37,6 +37,17 @@ public final class Settings {
           "epoll",
           "nio");
 
+  public static final Setting<String> PROFILE =
+      Setting.choiceSetting(
+          "profile",
+          "balanced",
+          "how threads wait for work and which GC bin/stele picks (docs/tuning.md): balanced"
+              + " (short spin, then park), latency (spin up to ~1 ms, ZGC), throughput (park at"
+              + " once, parallel GC)",
+          "balanced",
+          "latency",
+          "throughput");
+
   public static final Setting<Integer> IO_THREADS =
       Setting.intSetting("io-threads", 1, 1, 64, "number of HTTP event loops");
 
@@ -203,6 +214,7 @@ public final class Settings {
           PORT,
           DATA_DIR,
           TRANSPORT,
+          PROFILE,
           IO_THREADS,
           MAX_INITIAL_LINE_BYTES,
           MAX_HEADER_BYTES,

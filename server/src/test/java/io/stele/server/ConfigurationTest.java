@@ -42,6 +42,28 @@ class ConfigurationTest {
   }
 
   @Test
+  void shouldTurnAProfileIntoTheEnginesIdleStrategy() {
+    final Path d = dir.resolve("data");
+    final io.stele.engine.EngineConfig balanced =
+        Node.engineConfig(Configuration.load(List.of(), Map.of()), d, false);
+    final io.stele.engine.EngineConfig latency =
+        Node.engineConfig(Configuration.load(List.of("--profile", "latency"), Map.of()), d, false);
+    final io.stele.engine.EngineConfig throughput =
+        Node.engineConfig(
+            Configuration.load(List.of(), Map.of("STELE_PROFILE", "throughput")), d, false);
+    assertEquals(io.stele.engine.EngineConfig.DEFAULT_IDLE_SPINS, balanced.idleSpins());
+    assertEquals(20_000, latency.idleSpins());
+    assertEquals(100_000L, latency.idleMaxParkNs());
+    assertEquals(0, throughput.idleSpins());
+    assertEquals(0, throughput.idleYields());
+    final ConfigException bad =
+        assertThrows(
+            ConfigException.class,
+            () -> Configuration.load(List.of("--profile", "fast"), Map.of()));
+    assertTrue(bad.getMessage().contains("profile"), bad.getMessage());
+  }
+
+  @Test
   void shouldReadConfigFileNamedByEnvironment() throws Exception {
     final Path file = dir.resolve("env.conf");
     Files.writeString(file, "port = 7010\n");

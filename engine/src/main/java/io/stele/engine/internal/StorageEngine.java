@@ -131,6 +131,10 @@ public final class StorageEngine implements LogEngine {
       final FileLock lock)
       throws IOException {
     this.config = config;
+    this.writerIdle =
+        new WakeableIdle(config.idleSpins(), config.idleYields(), 1_000, config.idleMaxParkNs());
+    this.syncIdle =
+        new WakeableIdle(config.idleSpins(), config.idleYields(), 1_000, config.idleMaxParkNs());
     this.shardDir = shardDir;
     this.recovery = r;
     this.log = r.log();
@@ -671,9 +675,9 @@ public final class StorageEngine implements LogEngine {
    * whoever hands them work wakes them: callers after claiming ring space or queueing a command,
    * the writer after publishing, the Raft thread after advancing the commit index.
    */
-  final WakeableIdle writerIdle = new WakeableIdle(64, 8, 1_000, 2_000_000);
+  final WakeableIdle writerIdle;
 
-  final WakeableIdle syncIdle = new WakeableIdle(64, 8, 1_000, 2_000_000);
+  final WakeableIdle syncIdle;
 
   /** Called after new batches are written and after the durable index advances (Raft thread). */
   volatile Runnable replicationWakeup = () -> {};
