@@ -189,9 +189,18 @@ public interface ReplicatedLog {
     void write(long streamOffset, ByteBuffer src) throws IOException;
 
     /**
-     * Makes the staged copy durable and replaces the live log with it (the writer thread swaps the
-     * files and rebuilds the state from the checkpoint and the bytes after it); a crash after the
-     * copy is durable finishes the swap at the next start.
+     * Makes the staged copy durable and marks it complete ({@code install/READY}): from here on a
+     * restart finishes the install even if {@link #complete()} never runs. Idempotent.
+     *
+     * @throws IOException if the copy is incomplete, invalid or cannot be forced (the staging is
+     *     then deleted)
+     */
+    void prepare() throws IOException;
+
+    /**
+     * Makes the staged copy durable (if {@link #prepare()} did not) and replaces the live log with
+     * it (the writer thread swaps the files and rebuilds the state from the checkpoint and the
+     * bytes after it); a crash after the copy is durable finishes the swap at the next start.
      *
      * @return completes with the last log index once the new log is in place, or exceptionally (the
      *     engine then refuses to go on: its files are half replaced)

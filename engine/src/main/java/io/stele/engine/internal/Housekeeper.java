@@ -91,9 +91,10 @@ final class Housekeeper implements Agent {
             return work;
           }
           Checkpoints.write(log.dir, c.data());
+          // under the lock: a truncation or install that follows resets them for its own log
+          oldestCheckpointPosition = latestCheckpointPosition;
+          latestCheckpointPosition = c.position();
         }
-        oldestCheckpointPosition = latestCheckpointPosition;
-        latestCheckpointPosition = c.position();
       } catch (final IOException e) {
         LOG.warn("checkpoint at {} not written: {}", c.position(), e.toString());
       }
@@ -102,14 +103,18 @@ final class Housekeeper implements Agent {
     }
     if (now >= nextMarkMs) {
       nextMarkMs = now + markIntervalMs;
-      final long durable = log.durablePosition.get();
-      if (durable != lastMark) {
-        try {
-          writeMark(durable);
-        } catch (final IOException e) {
-          engine.fail("writing the durable mark failed (fsync): " + e);
+      try {
+        synchronized (ioLock) {
+          // read under the lock: a truncation or install may have moved it since
+          final long durable = log.durablePosition.get();
+          if (!engine.truncating && durable != lastMark) {
+            mark.write(durable);
+            lastMark = durable;
+            work++;
+          }
         }
-        work++;
+      } catch (final IOException e) {
+        engine.fail("writing the durable mark failed (fsync): " + e);
       }
     }
     return work;
@@ -137,7 +142,12 @@ final class Housekeeper implements Agent {
         return 0;
       }
       try {
-        log.precreated.set(log.createSegment(want));
+        final Segment created = log.createSegment(want);
+        if (engine.truncating) {
+          created.delete(); // a truncation or install is rewriting the segment table
+          return 0;
+        }
+        log.precreated.set(created);
         createFailed = false;
         if (pre != null) {
           pre.delete();

@@ -46,12 +46,16 @@ final class Recovery {
   static Result recover(final Path dir, final int configSegmentBytes, final int indexIntervalBytes)
       throws IOException {
     Files.createDirectories(dir);
-    if (SnapshotStage.rollForward(dir) != null) {
-      // a snapshot install was interrupted after its copy became durable: it is finished now; the
-      // old log's mark says nothing about the new files (the checkpoint's position is the floor)
+    if (SnapshotStage.readReady(dir) != null) {
+      // A snapshot install was interrupted after its copy became durable: finish it. The old log's
+      // mark says nothing about the new files (the checkpoint's position is the floor), so it goes
+      // first, before any file moves: a crash in between must not leave it beside the new files.
       Files.deleteIfExists(dir.resolve(DurableMark.FILE));
       Segment.syncDirectory(dir);
+      SnapshotStage.rollForward(dir);
       LOG.info("finished installing the snapshot staged in {}", dir.resolve(SnapshotStage.DIR));
+    } else {
+      SnapshotStage.rollForward(dir); // drops an incomplete staging directory, if any
     }
     final TreeMap<Long, Path> files = new TreeMap<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {

@@ -175,7 +175,10 @@ final class ReplicaSupport {
       for (final Segment s : log.removeFrom(log.numberOf(cut) + 1)) {
         s.delete();
       }
-      final Segment pre = log.precreated.getAndSet(null);
+      final Segment pre;
+      synchronized (log) {
+        pre = log.precreated.getAndSet(null);
+      }
       if (pre != null) {
         pre.delete();
       }
@@ -238,7 +241,10 @@ final class ReplicaSupport {
       for (final Segment s : log.removeFrom(log.table().firstNumber)) {
         s.close(); // readers still holding a pin keep the old mapping until they let go
       }
-      final Segment pre = log.precreated.getAndSet(null);
+      final Segment pre;
+      synchronized (log) { // waits for a segment being pre-created, which then sees truncating
+        pre = log.precreated.getAndSet(null);
+      }
       if (pre != null) {
         pre.close();
       }
@@ -286,7 +292,10 @@ final class ReplicaSupport {
           Checkpoints.readLatest(log.dir, state.indexIntervalBytes, new StringBuilder());
       engine.housekeeper.installedCheckpointAt(ck == null ? 0 : ck.position());
     }
-    failRemoved(0);
+    // Pending entries whose batch the copy holds (same index and term) stay: they complete once
+    // committed, which they are (the copy ends at a committed index). The rest did not happen.
+    final PendingQueue pending = engine.pending;
+    failRemoved(stage.logIndex(), i -> termAt(pending.logIndexes[i]) == pending.terms[i]);
     writer.resetPosition(end);
     engine.lastLogIndex = state.nextLogIndex - 1;
     engine.lastTerm = state.lastTerm;
@@ -305,14 +314,24 @@ final class ReplicaSupport {
    * completed when they became durable.
    */
   private void failRemoved(final long logIndex) {
+    failRemoved(logIndex, null);
+  }
+
+  /**
+   * As {@link #failRemoved(long)}; with {@code kept} non-null, an entry at or below {@code
+   * logIndex} is removed too unless {@code kept} says the log still holds its batch (same index and
+   * term: Raft's log matching).
+   */
+  private void failRemoved(final long logIndex, final java.util.function.IntPredicate kept) {
     final PendingQueue pending = engine.pending;
     final byte ok = (byte) io.stele.engine.AppendStatus.OK.ordinal();
     for (long s = pending.consumed.get(), end = pending.published.get(); s < end; s++) {
       final int i = (int) (s & pending.mask);
-      if (pending.logIndexes[i] <= logIndex) {
+      if (pending.logIndexes[i] <= logIndex
+          && (kept == null || pending.logIndexes[i] < 1 || kept.test(i))) {
         continue;
       }
-      pending.logIndexes[i] = logIndex;
+      pending.logIndexes[i] = Math.min(logIndex, pending.logIndexes[i]);
       if (pending.kinds[i] == PendingQueue.KIND_APPEND) {
         if (pending.statuses[i] == ok) {
           if (pending.requested[i] == (byte) io.stele.engine.Durability.QUORUM.ordinal()) {
@@ -329,6 +348,20 @@ final class ReplicaSupport {
           c.status = TopicStatus.NOT_LEADER;
         }
       }
+    }
+  }
+
+  /** The term of the batch with {@code logIndex} in the (rebuilt) log, or -1. Writer thread. */
+  private long termAt(final long logIndex) {
+    try {
+      final long pos = engine.positionOf(logIndex);
+      if (pos < 0) {
+        return -1;
+      }
+      final Segment s = engine.log.segmentFor(pos);
+      return s == null ? -1 : BatchDescriptor.term(s.readBuffer(), (int) (pos - s.basePosition()));
+    } catch (final IOException e) {
+      return -1;
     }
   }
 

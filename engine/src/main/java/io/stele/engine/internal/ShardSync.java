@@ -66,9 +66,12 @@ final class ShardSync implements Agent {
       return failAll();
     }
     if (engine.truncating
-        && log.durablePosition.get() == log.appendPosition.get()
-        && durableTail == pending.published.get()) {
-      // Everything in flight is durable (on a single node also complete; in a cluster the rest
+        && (engine.syncPausedFor == engine.truncationRequest
+            || (log.durablePosition.get() == log.appendPosition.get()
+                && durableTail == pending.published.get()))) {
+      // Once parked for a request it stays parked until the writer is done (the writer moves the
+      // positions and replaces segments meanwhile). Everything in flight is durable (on a single
+      // node also complete; in a cluster the rest
       // waits for the commit index, and the writer fails what the truncation removes): hand the
       // positions and the pending entries to the writer until it is done.
       engine.syncPausedFor = engine.truncationRequest;

@@ -171,11 +171,23 @@ final class SnapshotStage implements ReplicatedLog.SnapshotInstall {
   }
 
   @Override
-  public CompletableFuture<Long> complete() {
+  public void prepare() throws IOException {
+    if (finished) {
+      return;
+    }
     try {
       makeDurable();
-    } catch (final IOException e) {
+    } catch (final IOException | RuntimeException e) {
       abort();
+      throw e;
+    }
+  }
+
+  @Override
+  public CompletableFuture<Long> complete() {
+    try {
+      prepare();
+    } catch (final IOException | RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
     return engine.install(this);
@@ -199,6 +211,7 @@ final class SnapshotStage implements ReplicatedLog.SnapshotInstall {
       }
     }
     closeCurrent();
+    checkCheckpoint();
     if (checkpoint.length > 0) {
       Files.write(dir.resolve(Checkpoints.CURRENT), checkpoint);
       try (FileChannel ch = FileChannel.open(dir.resolve(Checkpoints.CURRENT))) {
@@ -220,6 +233,31 @@ final class SnapshotStage implements ReplicatedLog.SnapshotInstall {
     Files.move(tmp, dir.resolve(READY), StandardCopyOption.ATOMIC_MOVE);
     Segment.syncDirectory(dir);
     finished = true;
+  }
+
+  /** The copied checkpoint must parse and lie in the copied log, or the log must start at 0. */
+  private void checkCheckpoint() throws IOException {
+    if (checkpoint.length == 0) {
+      if (startPosition != 0) {
+        throw new IOException("a copy that does not start at position 0 needs a checkpoint");
+      }
+      return;
+    }
+    final ShardState.Restored r = ShardState.restore(checkpoint, 4096);
+    if (r.segmentBytes() != segmentBytes
+        || r.position() < startPosition
+        || r.position() > endPosition) {
+      throw new IOException(
+          "the copied checkpoint is at position "
+              + r.position()
+              + " of "
+              + r.segmentBytes()
+              + "-byte segments, outside the copied log ["
+              + startPosition
+              + ", "
+              + endPosition
+              + ")");
+    }
   }
 
   @Override

@@ -144,6 +144,9 @@ public final class RaftNode implements Agent {
   private Membership savedMembership;
   private long appliedSavedNs;
 
+  /** The index of the last snapshot this node installed and made durable (0: none). */
+  private long installedIndex;
+
   /** How often the applied point is saved, at most (each save is two fsyncs). */
   private static final long APPLIED_SAVE_NS =
       Long.getLong("stele.raft.applied-save-ms", 1_000) * 1_000_000L;
@@ -414,6 +417,7 @@ public final class RaftNode implements Agent {
       lastStatusNs = nowNs;
       maybeCompact();
       publishStatus();
+      transfer.expire(nowNs);
       if (nowNs - appliedSavedNs > APPLIED_SAVE_NS) {
         appliedSavedNs = nowNs;
         if (appliedPoint() > savedApplied) {
@@ -567,12 +571,18 @@ public final class RaftNode implements Agent {
       }
       if (ready.snapshot() != null) {
         // the core replaced its log with the snapshot: so does the engine, with the staged copy
-        transfer.install(ready.snapshot());
+        final long x = ready.snapshot().index();
+        transfer.install(
+            ready.snapshot(),
+            () -> {
+              // the copy is durable and a restart finishes it: it may be the applied point now
+              installedIndex = x;
+              saveHardState(core.term(), core.vote());
+            });
         writtenLast = ready.snapshot().index();
         scanPosition = log.appendedPosition();
         mayHaveOrphans = false;
         lastDurableIndex = -1; // the engine's durable index moved: report it to the core again
-        saveHardState(core.term(), core.vote()); // a restart starts from the installed point
       }
       if (ready.role() != Role.LEADER && ledTerm != 0) {
         log.fence();
@@ -612,11 +622,17 @@ public final class RaftNode implements Agent {
     log.commit(ready.commitIndex());
   }
 
-  /** A committed index this node holds durably: where a restart may start its core's log. */
+  /**
+   * A committed index this node holds durably: where a restart may start its core's log. Below the
+   * core's snapshot point only an installed (durable) snapshot counts: a snapshot the core has
+   * taken in memory is not on disk until the install completes.
+   */
   private long appliedPoint() {
-    return Math.max(
-        core.snapshot().index(),
-        Math.min(core.commitIndex(), Math.min(core.stableIndex(), lastDurableIndex)));
+    final long p = Math.min(core.commitIndex(), Math.min(core.stableIndex(), lastDurableIndex));
+    if (p >= core.snapshot().index()) {
+      return p;
+    }
+    return installedIndex == core.snapshot().index() ? installedIndex : savedApplied;
   }
 
   /**

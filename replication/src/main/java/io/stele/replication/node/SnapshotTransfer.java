@@ -38,16 +38,19 @@ import org.slf4j.LoggerFactory;
  * <p><b>Follower.</b> The first piece of a session (stream offset 0) starts a staged install
  * ({@link ReplicatedLog#beginInstall}); pieces are written in order and each is acknowledged with
  * the stream bytes received. A piece out of order is answered with what was received, and the
- * leader resends from there; a piece of an unknown session that is not its first is refused, and
- * the leader drops the session (the core asks again). The {@code SNAPSHOT} message is given to the
- * core only if the staged copy is complete and is for that index; if the core then restores it,
- * {@link RaftNode} installs the copy before anything else happens, otherwise the copy is dropped.
+ * leader resends from there (as it does when nothing is acknowledged for {@link #RESEND_NS}, and
+ * for the {@code SNAPSHOT} message); a piece of an unknown session that is not its first is
+ * refused, and the leader drops the session (the core asks again). The {@code SNAPSHOT} message is
+ * given to the core only if the staged copy is complete and is for that index; if the core then
+ * restores it, {@link RaftNode} installs the copy before anything else happens, otherwise the copy
+ * is dropped.
  *
  * <p>A {@code SNAPSHOT_CHUNK} carries: {@code index} = stream offset (acknowledgement: bytes
  * received), {@code context} = session id, {@code logTerm} = segment size, {@code rejectHint} =
  * start position, {@code commit} = end position, the snapshot block = the metadata, and one NORMAL
- * entry whose {@code index} is the checkpoint's length plus one (term 1) and whose payload is the
- * piece.
+ * entry whose {@code index} is the checkpoint's length plus one, whose {@code term} is the resend
+ * round and whose payload is the piece. An answer carries {@code index} = bytes received, {@code
+ * logTerm} = the answered piece's offset, {@code rejectHint} = its round.
  */
 final class SnapshotTransfer {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotTransfer.class);
@@ -60,6 +63,15 @@ final class SnapshotTransfer {
 
   /** A session without any acknowledgement for this long is dropped (the core asks again). */
   static final long STALL_NS = 10_000_000_000L;
+
+  /**
+   * Pieces in flight this long without an acknowledgement are sent again from the last one
+   * acknowledged (a connection dropped them); the SNAPSHOT message likewise.
+   */
+  static final long RESEND_NS = 500_000_000L;
+
+  /** A follower drops a partial copy that received nothing for this long. */
+  static final long STAGING_IDLE_NS = 30_000_000_000L;
 
   private final RaftCore core;
   private final ReplicatedLog log;
@@ -77,6 +89,7 @@ final class SnapshotTransfer {
   private long stagedId;
   private long stagedFrom;
   private SnapshotMeta stagedMeta;
+  private long stagedLastNs;
 
   /** Sessions completed (leader) and copies installed (follower), for status and tests. */
   private volatile long sent;
@@ -92,6 +105,11 @@ final class SnapshotTransfer {
     long next;
     long acked;
     long lastProgressNs;
+    long lastResendNs;
+
+    /** Incremented at each resend; answers to pieces of an earlier round cause no rewind. */
+    int round = 1;
+
     boolean finished;
 
     Session(
@@ -107,6 +125,7 @@ final class SnapshotTransfer {
       this.source = source;
       this.meta = meta;
       this.lastProgressNs = nowNs;
+      this.lastResendNs = nowNs;
     }
   }
 
@@ -191,6 +210,13 @@ final class SnapshotTransfer {
         done.add(e.getKey());
         continue;
       }
+      if (!s.finished
+          && s.next > s.acked
+          && nowNs - Math.max(s.lastProgressNs, s.lastResendNs) > RESEND_NS) {
+        s.next = s.acked; // pieces lost on a dropped connection: send them again
+        s.round++;
+        s.lastResendNs = nowNs;
+      }
       try {
         work += sendPieces(s);
       } catch (final IOException | RuntimeException ex) {
@@ -199,25 +225,33 @@ final class SnapshotTransfer {
         done.add(e.getKey());
         continue;
       }
-      if (!s.finished && s.acked == s.source.length()) {
-        transport.send(
-            new Message(
-                MessageType.SNAPSHOT,
-                core.groupId(),
-                core.id(),
-                s.peer,
-                s.term,
-                0,
-                0,
-                List.of(),
-                0,
-                false,
-                0,
-                0,
-                s.meta));
-        s.finished = true;
-        s.lastProgressNs = nowNs;
-        work++;
+      final boolean resendFinal =
+          s.finished && nowNs - Math.max(s.lastProgressNs, s.lastResendNs) > RESEND_NS * 4;
+      if ((!s.finished && s.acked == s.source.length()) || resendFinal) {
+        final boolean queued =
+            transport.send(
+                new Message(
+                    MessageType.SNAPSHOT,
+                    core.groupId(),
+                    core.id(),
+                    s.peer,
+                    s.term,
+                    0,
+                    0,
+                    List.of(),
+                    0,
+                    false,
+                    0,
+                    0,
+                    s.meta));
+        if (queued) {
+          if (!s.finished) {
+            s.lastProgressNs = nowNs;
+          }
+          s.finished = true;
+          s.lastResendNs = nowNs;
+          work++;
+        }
       }
     }
     for (final Integer node : done) {
@@ -259,7 +293,7 @@ final class SnapshotTransfer {
               s.term,
               s.next,
               src.segmentBytes(),
-              List.of(new Entry(ck + 1L, 1, EntryType.NORMAL, piece, n)),
+              List.of(new Entry(ck + 1L, s.round, EntryType.NORMAL, piece, n)),
               src.endPosition(),
               false,
               src.startPosition(),
@@ -290,8 +324,12 @@ final class SnapshotTransfer {
     if (m.index() > s.acked) {
       s.acked = Math.min(m.index(), s.next);
       s.lastProgressNs = nowNs;
-    } else if (m.index() == s.acked && s.next > s.acked) {
-      s.next = s.acked; // a piece was lost (reconnection): resend from what arrived
+    } else if (m.rejectHint() == s.round && m.logTerm() > m.index() && s.next > m.index()) {
+      // the follower got a piece beyond what it holds (one was lost): resend from its position;
+      // answers to the other pieces of this round say the same and are ignored after the rewind
+      s.next = m.index();
+      s.round++;
+      s.lastResendNs = nowNs;
     }
   }
 
@@ -306,9 +344,13 @@ final class SnapshotTransfer {
     final Entry e = m.entries().get(0);
     final ByteBuf piece = (ByteBuf) e.payload();
     try {
+      if (core.role() == Role.LEADER || m.term() < core.term()) {
+        answer(m, 0, true, e.term());
+        return;
+      }
       if (staged == null || stagedId != m.context() || stagedFrom != m.from()) {
-        if (m.index() != 0 || core.role() == Role.LEADER || m.term() < core.term()) {
-          answer(m, 0, true);
+        if (m.index() != 0) {
+          answer(m, 0, true, e.term());
           return;
         }
         abortStaged();
@@ -322,6 +364,7 @@ final class SnapshotTransfer {
         stagedId = m.context();
         stagedFrom = m.from();
         stagedMeta = m.snapshot();
+        stagedLastNs = nowNs;
         LOG.info(
             "receiving a copy of the leader's log up to index {} ({} bytes)",
             stagedMeta.index(),
@@ -329,16 +372,22 @@ final class SnapshotTransfer {
       }
       if (m.index() == staged.received()) {
         staged.write(m.index(), piece.nioBuffer());
+        stagedLastNs = nowNs;
       }
-      answer(m, staged.received(), false);
+      answer(m, staged.received(), false, e.term());
     } catch (final IOException | RuntimeException ex) {
       LOG.warn("cannot stage the copy of the leader's log: {}", ex.toString());
       abortStaged();
-      answer(m, 0, true);
+      answer(m, 0, true, e.term());
     }
   }
 
-  private void answer(final Message m, final long received, final boolean reject) {
+  /**
+   * Answers a piece: the stream bytes held, the piece's own offset (beyond them: one was lost) and
+   * its round.
+   */
+  private void answer(
+      final Message m, final long received, final boolean reject, final long round) {
     transport.send(
         new Message(
             MessageType.SNAPSHOT_CHUNK,
@@ -347,11 +396,11 @@ final class SnapshotTransfer {
             m.from(),
             core.term(),
             received,
-            0,
+            m.index(),
             List.of(),
             0,
             reject,
-            0,
+            round,
             m.context(),
             null));
   }
@@ -372,7 +421,7 @@ final class SnapshotTransfer {
    * Follower: the core restored {@code meta}; replaces the shard log with the staged copy (blocks
    * the Raft thread until the engine has swapped the files in).
    */
-  void install(final SnapshotMeta meta) throws IOException {
+  void install(final SnapshotMeta meta, final Runnable whenDurable) throws IOException {
     if (staged == null
         || staged.received() != staged.length()
         || stagedMeta.index() != meta.index()) {
@@ -380,12 +429,25 @@ final class SnapshotTransfer {
     }
     final ReplicatedLog.SnapshotInstall in = staged;
     staged = null;
+    in.prepare(); // durable and complete: a restart from here finishes the install
+    whenDurable.run();
     try {
       in.complete().get(10, java.util.concurrent.TimeUnit.MINUTES);
     } catch (final Exception e) {
       throw new IOException("installing the copy of the leader's log up to " + meta.index(), e);
     }
     installed++;
+  }
+
+  /** Follower: drops a partial copy nobody sends any more, or one this node no longer wants. */
+  void expire(final long nowNs) {
+    if (staged != null
+        && (core.role() == Role.LEADER
+            || nowNs - stagedLastNs > STAGING_IDLE_NS
+            || core.commitIndex() >= stagedMeta.index())) {
+      LOG.info("dropping the partial copy of the log up to index {}", stagedMeta.index());
+      abortStaged();
+    }
   }
 
   /** Follower: a whole copy the core did not restore (it already had those entries) is dropped. */
