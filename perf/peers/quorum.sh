@@ -34,7 +34,7 @@ java_run=(java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -jar "$jar"
 bench() { # url label
   java -cp "$jar" io.stele.perf.BenchCli --url "$1" --scenario produce --durability quorum -c 64 \
     --warmup "$warmup" --duration "$duration" 2>&1 \
-    | awk -v l="$2" '/^  achieved/ {r=$2} /uncorrected \(sent\)/ {p50=$3; p99=$5}
+    | awk -v l="$2" '/^  achieved/ {r=$2; sub("/s", "", r)} /uncorrected \(sent\)/ {p50=$3; p99=$5}
                      END {printf "%-14s %12s acks/s  p50 %7s ms  p99 %7s ms\n", l, r, p50, p99}'
 }
 echo "machine: $(nproc) cores, $(java -version 2>&1 | head -1), load $(cut -d' ' -f1-3 /proc/loadavg)"
