@@ -40,8 +40,13 @@ class ClusterFaultTest {
   }
 
   private Report run(final String name, final long seed, final Fault fault) throws Exception {
+    return run(name, seed, null, fault);
+  }
+
+  private Report run(final String name, final long seed, final NetnsNetwork net, final Fault fault)
+      throws Exception {
     final Path base = dir.resolve(name + "-" + seed);
-    try (LocalCluster cluster = new LocalCluster(base, 3, seed)) {
+    try (LocalCluster cluster = new LocalCluster(base, 3, seed, net)) {
       try {
         cluster.startAll();
         cluster.awaitConverged(LEADER_TIMEOUT); // all three up before any fault
@@ -152,6 +157,37 @@ class ClusterFaultTest {
           Thread.sleep(1_000);
           cluster.isolate(leader, false);
         });
+  }
+
+  /**
+   * The leader is cut off from both followers by iptables rules in its own network namespace (each
+   * node runs in one, joined by veths and a bridge), while clients still reach it: it must
+   * acknowledge nothing it cannot commit. Root only (CI runs as root and installs iptables).
+   */
+  @Tag("slow")
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2})
+  void leaderIsolatedInItsNetworkNamespace(final long seed) throws Exception {
+    final String why = NetnsNetwork.unavailableReason();
+    org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
+    try (NetnsNetwork net = new NetnsNetwork(3, seed)) {
+      run(
+          "netns-isolated",
+          seed,
+          net,
+          (cluster, leader) -> {
+            cluster.isolate(leader, true);
+            cluster.await(
+                "a new leader among the majority",
+                LEADER_TIMEOUT,
+                () -> {
+                  final int l = cluster.readyLeader();
+                  return l != 0 && l != leader;
+                });
+            Thread.sleep(1_000);
+            cluster.isolate(leader, false);
+          });
+    }
   }
 
   /** Only the leader's outgoing links are cut: followers stop hearing it and elect another. */

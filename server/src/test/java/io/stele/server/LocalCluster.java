@@ -25,9 +25,17 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A cluster of real {@code stele serve} processes on loopback for fault tests. Every directed peer
- * link i→j goes through its own {@link FaultProxy}, so a test can cut, delay or corrupt one
- * direction between two nodes; processes can be SIGKILLed, SIGSTOPped and restarted.
+ * A cluster of real {@code stele serve} processes for fault tests, in one of two networks:
+ *
+ * <ul>
+ *   <li>loopback: every directed peer link i→j goes through its own {@link FaultProxy}, so a test
+ *       can cut, delay or corrupt one direction between two nodes;
+ *   <li>network namespaces ({@link NetnsNetwork}): each node in its own namespace behind a veth and
+ *       a bridge, peers connected directly; {@link #isolate} then cuts with iptables inside the
+ *       node's namespace.
+ * </ul>
+ *
+ * Processes can be SIGKILLed, SIGSTOPped and restarted.
  */
 final class LocalCluster implements AutoCloseable {
   private static final Pattern ROLE = Pattern.compile("\"role\":\"(\\w+)\"");
@@ -48,6 +56,11 @@ final class LocalCluster implements AutoCloseable {
 
   private final Process[] processes;
   private final String peers;
+
+  /** Null on loopback. */
+  private final NetnsNetwork netns;
+
+  private final String[] hosts;
   private final HttpClient http =
       HttpClient.newBuilder()
           .connectTimeout(Duration.ofSeconds(2))
@@ -55,28 +68,39 @@ final class LocalCluster implements AutoCloseable {
           .build();
 
   LocalCluster(final Path dir, final int size, final long seed) throws IOException {
+    this(dir, size, seed, null);
+  }
+
+  LocalCluster(final Path dir, final int size, final long seed, final NetnsNetwork netns)
+      throws IOException {
     this.size = size;
     this.dir = dir;
+    this.netns = netns;
+    this.hosts = new String[size];
     this.httpPorts = new int[size];
     this.raftPorts = new int[size];
     this.processes = new Process[size];
     this.proxies = new FaultProxy[size][size];
     this.proxyPorts = new int[size][size];
     for (int i = 0; i < size; i++) {
-      httpPorts[i] = freePort();
-      raftPorts[i] = freePort();
+      // a namespace has its own ports: the same two everywhere
+      hosts[i] = netns == null ? "127.0.0.1" : netns.host(i + 1);
+      httpPorts[i] = netns == null ? freePort() : 7070;
+      raftPorts[i] = netns == null ? freePort() : 7170;
     }
     final StringBuilder b = new StringBuilder();
     for (int i = 0; i < size; i++) {
       b.append(i > 0 ? "," : "")
           .append(i + 1)
-          .append("=127.0.0.1:")
+          .append('=')
+          .append(hosts[i])
+          .append(':')
           .append(httpPorts[i])
           .append(':')
           .append(raftPorts[i]);
     }
     peers = b.toString();
-    for (int i = 0; i < size; i++) {
+    for (int i = 0; i < size && netns == null; i++) {
       for (int j = 0; j < size; j++) {
         if (i != j) {
           proxies[i][j] =
@@ -131,6 +155,9 @@ final class LocalCluster implements AutoCloseable {
     // served from the leader's segments, wiped ones by the bulk catch-up, all under load
     cmd.add(1, "-Dstele.raft.keep-entries=100");
     cmd.add(2, "-Dstele.raft.bulk-catch-up-bytes=0");
+    if (netns != null) {
+      cmd.addAll(0, netns.exec(node));
+    }
     cmd.addAll(
         List.of(
             "serve",
@@ -138,14 +165,17 @@ final class LocalCluster implements AutoCloseable {
             Integer.toString(node),
             "--peers",
             peers,
-            "--peer-dial",
-            dial.toString(),
+            "--host",
+            hosts[i],
             "--port",
             Integer.toString(httpPorts[i]),
             "--data-dir",
             dataDir(node).toString(),
             "--segment-bytes",
             Integer.toString(8 << 20)));
+    if (netns == null) {
+      cmd.addAll(List.of("--peer-dial", dial.toString()));
+    }
     cmd.addAll(List.of(extra));
     Files.createDirectories(dir);
     processes[i] =
@@ -203,7 +233,11 @@ final class LocalCluster implements AutoCloseable {
   }
 
   /** Cuts (or heals) every link to and from {@code node}. */
-  void isolate(final int node, final boolean cut) {
+  void isolate(final int node, final boolean cut) throws IOException, InterruptedException {
+    if (netns != null) {
+      netns.isolate(node, cut);
+      return;
+    }
     final int i = node - 1;
     for (int j = 0; j < size; j++) {
       if (j != i) {
@@ -221,9 +255,9 @@ final class LocalCluster implements AutoCloseable {
 
   /** The node whose HTTP port a URI names, or 0. */
   int nodeOf(final String uri) {
-    final int port = URI.create(uri).getPort();
+    final URI u = URI.create(uri);
     for (int i = 0; i < size; i++) {
-      if (httpPorts[i] == port) {
+      if (httpPorts[i] == u.getPort() && hosts[i].equals(u.getHost())) {
         return i + 1;
       }
     }
@@ -231,7 +265,7 @@ final class LocalCluster implements AutoCloseable {
   }
 
   String base(final int node) {
-    return "http://127.0.0.1:" + httpPorts[node - 1];
+    return "http://" + hosts[node - 1] + ":" + httpPorts[node - 1];
   }
 
   /** GET /v1/cluster of a node, or null if it does not answer. */
@@ -366,7 +400,11 @@ final class LocalCluster implements AutoCloseable {
     return r;
   }
 
-  void healAll() {
+  void healAll() throws IOException, InterruptedException {
+    if (netns != null) {
+      netns.healAll();
+      return;
+    }
     for (int i = 0; i < size; i++) {
       for (int j = 0; j < size; j++) {
         if (i != j) {
