@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Recovery after SIGKILL: fill a fresh node with N durable records (NDJSON batches of 1,000 at
 # durability=local), SIGKILL it, start it again on the same data directory, and time the restart
-# to /readyz and to the first successful read of the last acknowledged record.
+# to /readyz and to the first successful read of the last acknowledged record. The repository's
+# jar is started through bin/stele, as an operator would.
 #
 #   perf/peers/recovery.sh [--jar server/target/stele.jar] [--records 1000000] [--runs 1]
 set -euo pipefail
@@ -30,7 +31,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 now_ms() { date +%s%3N; }
 start() {
-  java -jar "$jar" serve --host 127.0.0.1 --port "$port" --data-dir "$dir/data" >>"$dir/log" 2>&1 &
+  # through bin/stele (its JVM flags and class-data archive) unless another jar is measured
+  if [[ "$jar" -ef "$root/server/target/stele.jar" ]]; then
+    "$root/bin/stele" serve --host 127.0.0.1 --port "$port" --data-dir "$dir/data" >>"$dir/log" 2>&1 &
+  else
+    java -jar "$jar" serve --host 127.0.0.1 --port "$port" --data-dir "$dir/data" >>"$dir/log" 2>&1 &
+  fi
   pid=$!
 }
 end_offset() {
