@@ -14,11 +14,20 @@ final class Utf8Json {
 
   private Utf8Json() {}
 
+  private static final long HIGH_BITS = 0x8080808080808080L;
+  private static final long ONES = 0x0101010101010101L;
+
   /** Whether {@code [offset, offset+length)} is well-formed UTF-8 (no overlongs, no surrogates). */
   static boolean isValidUtf8(final DirectBuffer b, final int offset, final int length) {
     int i = offset;
     final int end = offset + length;
     while (i < end) {
+      while (i + 8 <= end && (b.getLong(i) & HIGH_BITS) == 0) {
+        i += 8; // eight ASCII bytes at once
+      }
+      if (i == end) {
+        break;
+      }
       final int c = b.getByte(i) & 0xFF;
       if (c < 0x80) {
         i++;
@@ -83,8 +92,26 @@ final class Utf8Json {
       return;
     }
     out.writeByte('"').writeByte(':').writeByte('"');
-    for (int i = offset, end = offset + length; i < end; i++) {
-      final byte x = b.getByte(i);
+    final int end = offset + length;
+    int i = offset;
+    while (i < end) {
+      // copy the longest run that needs no escaping in one go, found eight bytes at a time
+      int run = i;
+      while (run + 8 <= end && !needsEscape(b.getLong(run))) {
+        run += 8;
+      }
+      while (run < end && !needsEscape(b.getByte(run) & 0xFF)) {
+        run++;
+      }
+      if (run > i) {
+        final int n = run - i;
+        out.ensureWritable(n);
+        b.getBytes(i, out.nioBuffer(out.writerIndex(), n), n);
+        out.writerIndex(out.writerIndex() + n);
+        i = run;
+        continue;
+      }
+      final byte x = b.getByte(i++);
       final int c = x & 0xFF;
       if (c == '"' || c == '\\') {
         out.writeByte('\\').writeByte(c);
@@ -103,20 +130,47 @@ final class Utf8Json {
             out.writeByte('\\').writeByte('u').writeByte('0').writeByte('0');
             out.writeByte(HEX[c >> 4]).writeByte(HEX[c & 0xF]);
         }
-      } else {
-        out.writeByte(x);
       }
     }
     out.writeByte('"');
   }
 
-  static void ascii(final ByteBuf out, final String s) {
-    for (int i = 0; i < s.length(); i++) {
-      out.writeByte(s.charAt(i));
-    }
+  /** Whether any of eight bytes is a control character, {@code "} or a backslash. */
+  private static boolean needsEscape(final long w) {
+    final long control = (w - ONES * 0x20) & ~w & HIGH_BITS; // a byte below 0x20
+    final long quote = w ^ (ONES * '"');
+    final long backslash = w ^ (ONES * '\\');
+    return (control
+            | ((quote - ONES) & ~quote & HIGH_BITS)
+            | ((backslash - ONES) & ~backslash & HIGH_BITS))
+        != 0;
   }
 
+  private static boolean needsEscape(final int c) {
+    return c < 0x20 || c == '"' || c == '\\';
+  }
+
+  static void ascii(final ByteBuf out, final String s) {
+    out.writeCharSequence(s, java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  /** Appends the decimal digits of {@code v} without making a String. */
   static void number(final ByteBuf out, final long v) {
-    ascii(out, Long.toString(v));
+    if (v < 0) {
+      ascii(out, Long.toString(v));
+      return;
+    }
+    int digits = 1;
+    for (long t = v; t >= 10; t /= 10) {
+      digits++;
+    }
+    out.ensureWritable(digits);
+    final int at = out.writerIndex();
+    long t = v;
+    for (int k = digits - 1; k >= 0; k--) {
+      out.setByte(at + k, (int) ('0' + t % 10));
+      t /= 10;
+    }
+    out.writerIndex(at + digits);
   }
 }
