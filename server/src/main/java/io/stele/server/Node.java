@@ -106,7 +106,7 @@ public final class Node implements AutoCloseable {
             config.get(Settings.HOST),
             config.get(Settings.PORT),
             config.get(Settings.TRANSPORT),
-            config.get(Settings.IO_THREADS),
+            ioThreads(config),
             config.get(Settings.MAX_INITIAL_LINE_BYTES),
             config.get(Settings.MAX_HEADER_BYTES),
             config.get(Settings.MAX_BODY_BYTES),
@@ -200,9 +200,12 @@ public final class Node implements AutoCloseable {
     final long ringNeed = 8 * (maxBatch + 4096 + 2L * maxStringBytes + 4096);
     final int ring =
         (int) Math.max(EngineConfig.DEFAULT_INGRESS_RING_BYTES, Long.highestOneBit(ringNeed) << 1);
-    final int writeBuffer =
-        (int)
-            Math.max(EngineConfig.DEFAULT_WRITE_BUFFER_BYTES, maxBatch + 256 + 2L * maxStringBytes);
+    // the most one positional write carries: larger under the throughput profile
+    final long writeBufferBase =
+        "throughput".equals(config.get(Settings.PROFILE))
+            ? 4L * EngineConfig.DEFAULT_WRITE_BUFFER_BYTES
+            : EngineConfig.DEFAULT_WRITE_BUFFER_BYTES;
+    final int writeBuffer = (int) Math.max(writeBufferBase, maxBatch + 256 + 2L * maxStringBytes);
     final int segment = Math.max(config.get(Settings.SEGMENT_BYTES), roundUp4k(writeBuffer));
     return EngineConfig.builder(dir)
         .segmentBytes(roundUp4k(segment))
@@ -213,6 +216,18 @@ public final class Node implements AutoCloseable {
         .quorumIsLocal(!cluster)
         .idle(idleSpins(config), idleYields(config), idleMaxParkNs(config))
         .build();
+  }
+
+  /**
+   * HTTP event loops: {@code --io-threads} when given; else 1, or half the cores under the
+   * throughput profile (the other half for the engine's writer and sync threads).
+   */
+  static int ioThreads(final Configuration config) {
+    if (!"default".equals(config.sourceOf(Settings.IO_THREADS))
+        || !"throughput".equals(config.get(Settings.PROFILE))) {
+      return config.get(Settings.IO_THREADS);
+    }
+    return Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
   }
 
   /** Busy spins of an idle engine or Raft thread before it yields, by profile. */

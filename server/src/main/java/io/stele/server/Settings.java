@@ -41,9 +41,10 @@ public final class Settings {
       Setting.choiceSetting(
           "profile",
           "balanced",
-          "how threads wait for work and which GC bin/stele picks (docs/tuning.md): balanced"
-              + " (short spin, then park), latency (spin up to ~1 ms, ZGC), throughput (park at"
-              + " once, parallel GC)",
+          "how threads wait for work, write sizes, event loops and the GC bin/stele picks"
+              + " (docs/tuning.md): balanced (short spin, then park), latency (spin up to ~1 ms,"
+              + " ZGC, heap pre-touched), throughput (park at once, 8 MiB writes, half the cores"
+              + " as event loops unless --io-threads is given, parallel GC)",
           "balanced",
           "latency",
           "throughput");

@@ -56,6 +56,18 @@ class ConfigurationTest {
     assertEquals(100_000L, latency.idleMaxParkNs());
     assertEquals(0, throughput.idleSpins());
     assertEquals(0, throughput.idleYields());
+    assertEquals(
+        4 * io.stele.engine.EngineConfig.DEFAULT_WRITE_BUFFER_BYTES, throughput.writeBufferBytes());
+    assertEquals(
+        io.stele.engine.EngineConfig.DEFAULT_WRITE_BUFFER_BYTES, balanced.writeBufferBytes());
+    assertEquals(
+        Math.max(1, Runtime.getRuntime().availableProcessors() / 2),
+        Node.ioThreads(Configuration.load(List.of("--profile", "throughput"), Map.of())));
+    assertEquals(
+        3,
+        Node.ioThreads(
+            Configuration.load(List.of("--profile", "throughput", "--io-threads", "3"), Map.of())),
+        "an explicit --io-threads wins over the profile");
     final ConfigException bad =
         assertThrows(
             ConfigException.class,
