@@ -375,9 +375,14 @@ public final class RaftNode implements Agent {
       startHandOff();
       work++;
     }
-    if (pendingChange == null && !changes.isEmpty()) {
-      startChange(changes.poll());
-      work++;
+    if (pendingChange == null) {
+      // poll, not isEmpty-then-poll: a producer may have claimed a slot it has not filled yet,
+      // and then the queue is not empty while poll still returns null
+      final Change c = changes.poll();
+      if (c != null) {
+        startChange(c);
+        work++;
+      }
     }
     if (log.appendedPosition() != scanPosition) {
       proposed = 0;
