@@ -61,8 +61,17 @@ public final class Segment {
     this.sealed = sealed;
   }
 
+  /** The file name of a segment: its base position as 20 zero-padded digits, then the suffix. */
   public static String fileName(final long basePosition, final String suffix) {
-    return String.format("%020d%s", basePosition, suffix);
+    if (basePosition < 0) {
+      throw new IllegalArgumentException("negative base position " + basePosition);
+    }
+    final String digits = Long.toString(basePosition); // String.format parses a pattern per call
+    final StringBuilder b = new StringBuilder(20 + suffix.length());
+    for (int i = digits.length(); i < 20; i++) {
+      b.append('0');
+    }
+    return b.append(digits).append(suffix).toString();
   }
 
   /**
