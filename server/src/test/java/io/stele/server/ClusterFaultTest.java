@@ -137,26 +137,30 @@ class ClusterFaultTest {
     leaderKilled(seed);
   }
 
+  /**
+   * Cuts the leader off from both followers until the majority has a ready leader of its own, a
+   * second longer, then heals: by proxies on loopback, by iptables in network namespaces.
+   */
+  private static final Fault ISOLATE_LEADER =
+      (cluster, leader) -> {
+        cluster.isolate(leader, true);
+        cluster.await(
+            "a new leader among the majority",
+            LEADER_TIMEOUT,
+            () -> {
+              final int l = cluster.readyLeader();
+              return l != 0 && l != leader;
+            });
+        Thread.sleep(1_000);
+        cluster.isolate(leader, false);
+      };
+
   /** The leader is cut off from both followers: it must acknowledge nothing it cannot commit. */
   @Tag("slow")
   @ParameterizedTest
   @ValueSource(longs = {1, 2})
   void leaderIsolated(final long seed) throws Exception {
-    run(
-        "leader-isolated",
-        seed,
-        (cluster, leader) -> {
-          cluster.isolate(leader, true);
-          cluster.await(
-              "a new leader among the majority",
-              LEADER_TIMEOUT,
-              () -> {
-                final int l = cluster.readyLeader();
-                return l != 0 && l != leader;
-              });
-          Thread.sleep(1_000);
-          cluster.isolate(leader, false);
-        });
+    run("leader-isolated", seed, ISOLATE_LEADER);
   }
 
   /**
@@ -171,22 +175,7 @@ class ClusterFaultTest {
     final String why = NetnsNetwork.unavailableReason();
     org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
     try (NetnsNetwork net = new NetnsNetwork(3, seed)) {
-      run(
-          "netns-isolated",
-          seed,
-          net,
-          (cluster, leader) -> {
-            cluster.isolate(leader, true);
-            cluster.await(
-                "a new leader among the majority",
-                LEADER_TIMEOUT,
-                () -> {
-                  final int l = cluster.readyLeader();
-                  return l != 0 && l != leader;
-                });
-            Thread.sleep(1_000);
-            cluster.isolate(leader, false);
-          });
+      run("netns-isolated", seed, net, ISOLATE_LEADER);
     }
   }
 

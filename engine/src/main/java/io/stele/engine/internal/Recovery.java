@@ -57,24 +57,7 @@ final class Recovery {
     } else {
       SnapshotStage.rollForward(dir); // drops an incomplete staging directory, if any
     }
-    final TreeMap<Long, Path> files = new TreeMap<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (final Path p : ds) {
-        final String n = p.getFileName().toString();
-        if (n.endsWith(Segment.TMP_SUFFIX)) {
-          Files.delete(p);
-          continue;
-        }
-        final long base = baseOf(n);
-        if (base >= 0) {
-          final Path prev = files.put(base, p);
-          if (prev != null) {
-            throw new CorruptLogException(
-                "two files for segment " + base + ": " + prev + " and " + p);
-          }
-        }
-      }
-    }
+    final TreeMap<Long, Path> files = segmentFiles(dir);
     int segmentBytes = configSegmentBytes;
     if (!files.isEmpty()) {
       final long size = Files.size(files.firstEntry().getValue());
@@ -87,25 +70,7 @@ final class Recovery {
       }
       segmentBytes = (int) size;
     }
-    final List<Segment> segments = new ArrayList<>();
-    long expectedBase = -1;
-    for (final var e : files.entrySet()) {
-      if (Files.size(e.getValue()) != segmentBytes) {
-        throw new CorruptLogException(
-            "segment "
-                + e.getValue()
-                + " has "
-                + Files.size(e.getValue())
-                + " bytes, expected "
-                + segmentBytes);
-      }
-      if (e.getKey() % segmentBytes != 0 || (expectedBase >= 0 && e.getKey() != expectedBase)) {
-        throw new CorruptLogException(
-            "segment " + e.getValue() + " does not follow the previous one (missing segment?)");
-      }
-      expectedBase = e.getKey() + segmentBytes;
-      segments.add(Segment.open(dir, e.getValue(), e.getKey()));
-    }
+    final List<Segment> segments = openSegments(dir, files, segmentBytes);
     if (segments.isEmpty()) {
       Checkpoints.deleteAll(dir);
       segments.add(Segment.create(dir, 0, segmentBytes));
@@ -258,6 +223,62 @@ final class Recovery {
   }
 
   /** Parses a segment file name; -1 if it is not one. */
+  /**
+   * The segment files of a shard directory by base position; deletes leftover temporary files.
+   *
+   * @throws CorruptLogException if two files claim one segment
+   */
+  static TreeMap<Long, Path> segmentFiles(final Path dir) throws IOException {
+    final TreeMap<Long, Path> files = new TreeMap<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (final Path p : ds) {
+        final String n = p.getFileName().toString();
+        if (n.endsWith(Segment.TMP_SUFFIX)) {
+          Files.delete(p);
+          continue;
+        }
+        final long base = baseOf(n);
+        if (base >= 0) {
+          final Path prev = files.put(base, p);
+          if (prev != null) {
+            throw new CorruptLogException(
+                "two files for segment " + base + ": " + prev + " and " + p);
+          }
+        }
+      }
+    }
+    return files;
+  }
+
+  /**
+   * Opens segment files that must be contiguous and all {@code segmentBytes} long.
+   *
+   * @throws CorruptLogException if one has another size or one is missing between them
+   */
+  static List<Segment> openSegments(
+      final Path dir, final TreeMap<Long, Path> files, final int segmentBytes) throws IOException {
+    final List<Segment> segments = new ArrayList<>();
+    long expectedBase = -1;
+    for (final var e : files.entrySet()) {
+      if (Files.size(e.getValue()) != segmentBytes) {
+        throw new CorruptLogException(
+            "segment "
+                + e.getValue()
+                + " has "
+                + Files.size(e.getValue())
+                + " bytes, expected "
+                + segmentBytes);
+      }
+      if (e.getKey() % segmentBytes != 0 || (expectedBase >= 0 && e.getKey() != expectedBase)) {
+        throw new CorruptLogException(
+            "segment " + e.getValue() + " does not follow the previous one (missing segment?)");
+      }
+      expectedBase = e.getKey() + segmentBytes;
+      segments.add(Segment.open(dir, e.getValue(), e.getKey()));
+    }
+    return segments;
+  }
+
   static long baseOf(final String name) {
     final int dot = name.indexOf('.');
     if (dot != 20) {

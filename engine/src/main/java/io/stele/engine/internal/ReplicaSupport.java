@@ -252,23 +252,9 @@ final class ReplicaSupport {
       if (ready == null || ready.endPosition() != end) {
         throw new IOException("the staged snapshot is gone or is not the one installed");
       }
-      final java.util.TreeMap<Long, java.nio.file.Path> files = new java.util.TreeMap<>();
-      try (var ds = Files.newDirectoryStream(log.dir)) {
-        for (final var p : ds) {
-          final long base = Recovery.baseOf(p.getFileName().toString());
-          if (base >= 0) {
-            files.put(base, p);
-          }
-        }
-      }
-      final java.util.List<Segment> segments = new java.util.ArrayList<>();
-      for (final var e : files.entrySet()) {
-        if (Files.size(e.getValue()) != log.segmentBytes) {
-          throw new IOException(
-              "staged segment " + e.getValue() + " is not " + log.segmentBytes + " bytes");
-        }
-        segments.add(Segment.open(log.dir, e.getValue(), e.getKey()));
-      }
+      // the same checks as at start-up: one file per segment, contiguous, all of this size
+      final java.util.List<Segment> segments =
+          Recovery.openSegments(log.dir, Recovery.segmentFiles(log.dir), log.segmentBytes);
       if (end % log.segmentBytes == 0) {
         segments.add(log.createSegment(end)); // the last copied segment is full
       }

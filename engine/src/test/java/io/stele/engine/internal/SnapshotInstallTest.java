@@ -101,6 +101,17 @@ class SnapshotInstallTest {
     }
   }
 
+  /** Starts staging the copy {@code src} describes on {@code f}. */
+  private static ReplicatedLog.SnapshotInstall begin(
+      final StorageEngine f, final ReplicatedLog.SnapshotSource src) throws IOException {
+    return f.beginInstall(
+        src.logIndex(),
+        src.startPosition(),
+        src.endPosition(),
+        src.segmentBytes(),
+        src.checkpoint().length);
+  }
+
   private static byte[] bytes(final StorageEngine e, final long from, final long to)
       throws IOException {
     final ByteBuffer b = ByteBuffer.allocate((int) (to - from));
@@ -129,13 +140,7 @@ class SnapshotInstallTest {
       assertEquals(4000 - start, expected.size());
       final Path fd = dir.resolve("follower");
       try (StorageEngine f = follower(fd)) {
-        final ReplicatedLog.SnapshotInstall in =
-            f.beginInstall(
-                x,
-                src.startPosition(),
-                src.endPosition(),
-                src.segmentBytes(),
-                src.checkpoint().length);
+        final ReplicatedLog.SnapshotInstall in = begin(f, src);
         assertThrows(
             IOException.class,
             () -> in.write(5, ByteBuffer.allocate(1)),
@@ -177,14 +182,7 @@ class SnapshotInstallTest {
       final Path fd = dir.resolve("follower");
       final Path unfinished = dir.resolve("unfinished");
       try (StorageEngine f = follower(fd)) {
-        final SnapshotStage in =
-            (SnapshotStage)
-                f.beginInstall(
-                    x,
-                    src.startPosition(),
-                    src.endPosition(),
-                    src.segmentBytes(),
-                    src.checkpoint().length);
+        final SnapshotStage in = (SnapshotStage) begin(f, src);
         stream(l, src, in, 64 * 1024);
         in.makeDurable(); // the node dies before the writer swaps the files in
       }
@@ -195,13 +193,7 @@ class SnapshotInstallTest {
       // negative control: a copy that never became durable (no READY) is dropped, the old log
       // stays
       try (StorageEngine f = follower(unfinished)) {
-        final ReplicatedLog.SnapshotInstall in =
-            f.beginInstall(
-                x,
-                src.startPosition(),
-                src.endPosition(),
-                src.segmentBytes(),
-                src.checkpoint().length);
+        final ReplicatedLog.SnapshotInstall in = begin(f, src);
         stream(l, src, in, 64 * 1024);
       }
       try (StorageEngine f = follower(unfinished)) {

@@ -187,9 +187,23 @@ class RaftNodeTest {
   private static void produce(
       final LogEngine e, final Acks acks, final long from, final int n, final List<Long> offsets)
       throws Exception {
+    produce(e, acks, from, n, i -> "record-" + i, offsets);
+  }
+
+  /**
+   * Appends records {@code value(from..from+n-1)} with {@code quorum}; all must be acknowledged.
+   */
+  private static void produce(
+      final LogEngine e,
+      final Acks acks,
+      final long from,
+      final int n,
+      final java.util.function.LongFunction<String> value,
+      final List<Long> offsets)
+      throws Exception {
     final AppendRequest r = new AppendRequest(1);
     for (long i = from; i < from + n; i++) {
-      final byte[] v = ("record-" + i).getBytes(StandardCharsets.UTF_8);
+      final byte[] v = value.apply(i).getBytes(StandardCharsets.UTF_8);
       r.reset().topic("t", 0).durability(Durability.QUORUM).correlationId(i);
       r.addRecord(new UnsafeBuffer(v), 0, -1, 0, v.length);
       AppendStatus s;
@@ -323,21 +337,7 @@ class RaftNodeTest {
 
   private static void produceLarge(final LogEngine e, final Acks acks, final long from, final int n)
       throws Exception {
-    final AppendRequest r = new AppendRequest(1);
-    for (long i = from; i < from + n; i++) {
-      final byte[] v = ("large-" + i + "-").repeat(200).getBytes(StandardCharsets.UTF_8);
-      r.reset().topic("t", 0).durability(Durability.QUORUM).correlationId(i);
-      r.addRecord(new UnsafeBuffer(v), 0, -1, 0, v.length);
-      AppendStatus s;
-      while ((s = e.append(r, acks)) == AppendStatus.BACKPRESSURE) {
-        Thread.sleep(1);
-      }
-      assertEquals(AppendStatus.ACCEPTED, s);
-    }
-    for (int i = 0; i < n; i++) {
-      final Object[] a = acks.next();
-      assertEquals(AppendStatus.OK, a[1], "append " + a[0]);
-    }
+    produce(e, acks, from, n, i -> ("large-" + i + "-").repeat(200), new ArrayList<>());
   }
 
   /** Records of partition 0 from {@code from}, as "offset:value". */
