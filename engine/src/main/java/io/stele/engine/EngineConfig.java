@@ -90,6 +90,7 @@ public record EngineConfig(
     require(
         writeBufferBytes >= maxBatchBytes + 256 + 2 * maxStringBytes,
         "writeBufferBytes must be at least maxBatchBytes + 256 + 2*maxStringBytes");
+    require(writeBufferBytes <= 8 << 20, "writeBufferBytes must be at most 8 MiB (8388608)");
     require(
         writeBufferBytes <= segmentBytes
             && maxBatchBytes + 256 + 2L * maxStringBytes <= segmentBytes,

@@ -3,11 +3,13 @@ package io.stele.engine.internal;
 import io.stele.engine.log.Segment;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import org.agrona.IoUtil;
 
 /**
  * Checkpoint files of a shard: {@code checkpoint} (latest) and {@code checkpoint.prev} (the one
@@ -19,10 +21,11 @@ final class Checkpoints {
   static final String CURRENT = "checkpoint";
   static final String PREVIOUS = "checkpoint.prev";
   static final String TMP = "checkpoint.tmp";
+  private static final int PIECE = 1 << 20;
 
   private Checkpoints() {}
 
-  static void write(final Path dir, final byte[] data) throws IOException {
+  static void write(final Path dir, final ShardState.Snapshot snapshot) throws IOException {
     final Path tmp = dir.resolve(TMP);
     try (FileChannel ch =
         FileChannel.open(
@@ -30,11 +33,7 @@ final class Checkpoints {
             StandardOpenOption.CREATE,
             StandardOpenOption.TRUNCATE_EXISTING,
             StandardOpenOption.WRITE)) {
-      final ByteBuffer b = ByteBuffer.wrap(data);
-      long at = 0;
-      while (b.hasRemaining()) {
-        at += ch.write(b, at);
-      }
+      snapshot.writeTo(ch, ByteBuffer.allocateDirect(PIECE));
       ch.force(true);
     }
     final Path current = dir.resolve(CURRENT);
@@ -62,12 +61,32 @@ final class Checkpoints {
         continue;
       }
       try {
-        return ShardState.restore(Files.readAllBytes(file), indexIntervalBytes);
+        return read(file, indexIntervalBytes);
       } catch (final IOException | RuntimeException e) {
         problems.append(file).append(": ").append(e.getMessage()).append('\n');
       }
     }
     return null;
+  }
+
+  /**
+   * Parses one checkpoint file, read through a read-only mapping that is unmapped again at once
+   * (its indexes are copied out in bulk; nothing refers to the file afterwards).
+   */
+  static ShardState.Restored read(final Path file, final int indexIntervalBytes)
+      throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      final long size = ch.size();
+      if (size > Integer.MAX_VALUE) {
+        throw new IOException("checkpoint of " + size + " bytes");
+      }
+      final MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+      try {
+        return ShardState.restore(map, indexIntervalBytes);
+      } finally {
+        IoUtil.unmap(map); // nothing refers to it after the restore; do not hold the file
+      }
+    }
   }
 
   static void deleteAll(final Path dir) throws IOException {

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 final class Housekeeper implements Agent {
   private static final Logger LOG = LoggerFactory.getLogger(Housekeeper.class);
 
-  record PendingCheckpoint(long position, byte[] data) {}
+  record PendingCheckpoint(long position, ShardState.Snapshot data) {}
 
   private final StorageEngine engine;
   private final ShardLog log;
@@ -52,7 +52,7 @@ final class Housekeeper implements Agent {
     return checkpoint.get() == null;
   }
 
-  void offerCheckpoint(final long position, final byte[] data) {
+  void offerCheckpoint(final long position, final ShardState.Snapshot data) {
     checkpoint.set(new PendingCheckpoint(position, data));
   }
 

@@ -227,7 +227,7 @@ public final class LogChecker {
       for (final TopicState t : ckpt.state().topicsByName.values()) {
         for (final PartitionState p : t.partitions) {
           final long key = ((long) t.id << 32) | (p.partition & 0xFFFFFFFFL);
-          for (int i = 0; i < p.index.count(); i++) {
+          for (long i = p.index.first(); i < p.index.count(); i++) {
             entries++;
             final long pos = p.index.positionAt(i);
             final Long at = batchAt.get(pos);

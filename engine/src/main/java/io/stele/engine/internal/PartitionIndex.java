@@ -1,6 +1,6 @@
 package io.stele.engine.internal;
 
-import java.util.Arrays;
+import java.nio.LongBuffer;
 
 /**
  * A partition's sparse offset and time index into its shard log: entries of (batch base offset,
@@ -8,98 +8,214 @@ import java.util.Arrays;
  * increasing offset and position order. The time column is a running maximum, so it is sorted too
  * and one structure serves both lookups.
  *
+ * <p>Entries live in fixed chunks of {@link #CHUNK} entries, one {@code long[]} per chunk holding
+ * the four columns side by side. A chunk is allocated once and never copied or changed after an
+ * entry is published: growth adds a chunk (and, rarely, a larger table of chunk references), and
+ * retention drops whole chunks from the front by publishing a new table. Entry numbers are logical
+ * and stable: entry {@code i} stays entry {@code i} when chunks before it are dropped; {@link
+ * #first()} is the oldest entry still held.
+ *
+ * <p>Because published entries never change, a checkpoint captures an index as {@link #view()} in
+ * O(1) on the writer thread and serializes it later on another thread.
+ *
  * <p>Single writer: the shard's writer thread (or recovery before the engine starts). Readers on
  * any thread see a prefix: the writer fills an entry, then publishes {@link #count} with a release
- * store; growth publishes a new {@link Entries} before the count that needs it.
+ * store; a new table is published before the count that needs it.
  */
 final class PartitionIndex {
-  static final class Entries {
-    final long[] offsets;
-    final long[] positions;
-    final long[] timestamps;
-    final long[] bytes;
+  static final int CHUNK_SHIFT = 10;
+  static final int CHUNK = 1 << CHUNK_SHIFT;
+  private static final int MASK = CHUNK - 1;
+  static final int OFFSET = 0;
+  static final int POSITION = 1;
+  static final int TIMESTAMP = 2;
+  static final int BYTES = 3;
+  static final int COLUMNS = 4;
 
-    Entries(final int capacity) {
-      offsets = new long[capacity];
-      positions = new long[capacity];
-      timestamps = new long[capacity];
-      bytes = new long[capacity];
+  /** Chunk references; {@code chunks[k]} holds entries from {@code (firstChunk + k) * CHUNK}. */
+  static final class Table {
+    final long[][] chunks;
+    final long firstChunk;
+
+    Table(final long[][] chunks, final long firstChunk) {
+      this.chunks = chunks;
+      this.firstChunk = firstChunk;
     }
 
-    Entries grow(final int count) {
-      final Entries e = new Entries(Math.max(16, offsets.length * 2));
-      System.arraycopy(offsets, 0, e.offsets, 0, count);
-      System.arraycopy(positions, 0, e.positions, 0, count);
-      System.arraycopy(timestamps, 0, e.timestamps, 0, count);
-      System.arraycopy(bytes, 0, e.bytes, 0, count);
-      return e;
+    long first() {
+      return firstChunk << CHUNK_SHIFT;
+    }
+
+    long get(final int column, final long i) {
+      return chunks[(int) ((i >>> CHUNK_SHIFT) - firstChunk)][column * CHUNK + (int) (i & MASK)];
     }
   }
 
-  private volatile Entries entries = new Entries(16);
-  private volatile int count;
+  /** An immutable capture of entries {@code [first, count)}. */
+  record View(Table table, long count) {
+    long first() {
+      return Math.min(table.first(), count);
+    }
 
-  int count() {
+    /**
+     * Copies {@code n} values of {@code column} from entry {@code from} into {@code out}, one chunk
+     * piece at a time.
+     */
+    void copyColumn(final int column, final long from, final long n, final LongBuffer out) {
+      long i = from;
+      final long end = from + n;
+      while (i < end) {
+        final int slot = (int) (i & MASK);
+        final int len = (int) Math.min(CHUNK - slot, end - i);
+        out.put(
+            table.chunks[(int) ((i >>> CHUNK_SHIFT) - table.firstChunk)],
+            column * CHUNK + slot,
+            len);
+        i += len;
+      }
+    }
+  }
+
+  private volatile Table table = new Table(new long[4][], 0);
+  private volatile long count;
+
+  long count() {
     return count;
+  }
+
+  /** The oldest entry still held (entries before it were dropped with their segments). */
+  long first() {
+    return Math.min(table.first(), count);
+  }
+
+  View view() {
+    final long n = count; // the count first: the table it was published after is at least as new
+    return new View(table, n);
   }
 
   /** Writer thread only. */
   void add(final long offset, final long position, final long maxTimestamp, final long bytes) {
-    final int n = count;
-    Entries e = entries;
-    if (n == e.offsets.length) {
-      e = e.grow(n);
-      entries = e;
+    final long n = count;
+    final int slot = (int) (n & MASK);
+    Table t = table;
+    final int k = (int) ((n >>> CHUNK_SHIFT) - t.firstChunk);
+    final long[] c;
+    if (slot == 0) {
+      if (k == t.chunks.length) {
+        final long[][] grown = new long[Math.max(4, k * 2)][];
+        System.arraycopy(t.chunks, 0, grown, 0, k);
+        t = new Table(grown, t.firstChunk);
+        table = t;
+      }
+      c = new long[COLUMNS * CHUNK];
+      t.chunks[k] = c; // published by the count store below
+    } else {
+      c = t.chunks[k];
     }
-    e.offsets[n] = offset;
-    e.positions[n] = position;
-    e.timestamps[n] = maxTimestamp;
-    e.bytes[n] = bytes;
+    c[OFFSET * CHUNK + slot] = offset;
+    c[POSITION * CHUNK + slot] = position;
+    c[TIMESTAMP * CHUNK + slot] = maxTimestamp;
+    c[BYTES * CHUNK + slot] = bytes;
     count = n + 1;
   }
 
-  /** Writer thread only: drops entries at or after {@code position}. */
-  void truncateFromPosition(final long position) {
-    final int n = count;
-    final Entries e = entries;
-    int i = n;
-    while (i > 0 && e.positions[i - 1] >= position) {
-      i--;
+  /**
+   * Writer thread only: drops the whole chunks before entry {@code entry} (entries before it are no
+   * longer needed: retention removed their data). Readers holding an older {@link View} keep seeing
+   * the dropped entries; new lookups start at {@link #first()}.
+   */
+  void dropBefore(final long entry) {
+    final Table t = table;
+    final long keepChunk = Math.min(entry, count) >>> CHUNK_SHIFT;
+    if (keepChunk <= t.firstChunk) {
+      return;
     }
-    count = i;
+    final int drop = (int) (keepChunk - t.firstChunk);
+    final long[][] kept = new long[Math.max(4, t.chunks.length - drop)][];
+    System.arraycopy(t.chunks, drop, kept, 0, t.chunks.length - drop);
+    table = new Table(kept, keepChunk);
   }
 
-  long offsetAt(final int i) {
-    return entries.offsets[i];
+  /**
+   * Recovery only, on an empty index: loads entries {@code [first, count)} stored column after
+   * column in {@code in} (each column {@code count - first} values), chunk by chunk.
+   */
+  void load(final long first, final long count, final LongBuffer in) {
+    if (this.count != 0 || first < 0 || first > count) {
+      throw new IllegalStateException("index load into a non-empty index or bad range");
+    }
+    final long firstChunk = first >>> CHUNK_SHIFT;
+    final int chunks = (int) (((count + MASK) >>> CHUNK_SHIFT) - firstChunk);
+    final long[][] refs = new long[Math.max(4, chunks)][];
+    for (int k = 0; k < chunks; k++) {
+      refs[k] = new long[COLUMNS * CHUNK];
+    }
+    final Table t = new Table(refs, firstChunk);
+    final long n = count - first;
+    for (int column = 0; column < COLUMNS; column++) {
+      final int base = in.position();
+      long i = first;
+      while (i < count) {
+        final int slot = (int) (i & MASK);
+        final int len = (int) Math.min(CHUNK - slot, count - i);
+        in.get(refs[(int) ((i >>> CHUNK_SHIFT) - firstChunk)], column * CHUNK + slot, len);
+        i += len;
+      }
+      in.position((int) (base + n));
+    }
+    table = t;
+    this.count = count;
   }
 
-  long positionAt(final int i) {
-    return entries.positions[i];
+  long offsetAt(final long i) {
+    return at(OFFSET, i);
   }
 
-  long timestampAt(final int i) {
-    return entries.timestamps[i];
+  /** The entry's log position, or -1 if the entry was dropped since it was found. */
+  long positionAt(final long i) {
+    return at(POSITION, i);
   }
 
-  long bytesAt(final int i) {
-    return entries.bytes[i];
+  long timestampAt(final long i) {
+    return at(TIMESTAMP, i);
   }
 
-  /** Index of the last entry with offset &lt;= {@code offset}, or -1. */
-  int floorByOffset(final long offset) {
-    final int n = count; // the count first: the entries it was published after are at least as new
-    return floor(entries.offsets, n, offset);
+  long bytesAt(final long i) {
+    return at(BYTES, i);
   }
 
-  /** Index of the first entry whose running max timestamp is &gt;= {@code ts}, or count. */
-  int ceilingByTimestamp(final long ts) {
-    final int n = count;
-    final Entries e = entries;
-    int lo = 0;
-    int hi = n;
+  private long at(final int column, final long i) {
+    final Table t = table;
+    return i < t.first() ? -1 : t.get(column, i);
+  }
+
+  /** The last entry with offset &lt;= {@code offset}, or -1 (none held). */
+  long floorByOffset(final long offset) {
+    return floor(OFFSET, offset);
+  }
+
+  /** The last entry with log position &lt;= {@code position}, or -1 (none held). */
+  long floorByPosition(final long position) {
+    return floor(POSITION, position);
+  }
+
+  /** The last entry with partition-bytes-before &lt;= {@code bytes}, or -1 (none held). */
+  long floorByBytes(final long bytes) {
+    return floor(BYTES, bytes);
+  }
+
+  /**
+   * The first entry whose running max timestamp is &gt;= {@code ts}, or {@link #count()}; never
+   * below {@link #first()}.
+   */
+  long ceilingByTimestamp(final long ts) {
+    final long n = count; // the count first, as in view()
+    final Table t = table;
+    long lo = Math.min(t.first(), n);
+    long hi = n;
     while (lo < hi) {
-      final int mid = (lo + hi) >>> 1;
-      if (e.timestamps[mid] < ts) {
+      final long mid = (lo + hi) >>> 1;
+      if (t.get(TIMESTAMP, mid) < ts) {
         lo = mid + 1;
       } else {
         hi = mid;
@@ -108,22 +224,15 @@ final class PartitionIndex {
     return lo;
   }
 
-  /** Index of the last entry with partition-bytes-before &lt;= {@code bytes}, or -1. */
-  int floorByBytes(final long bytes) {
-    final int n = count; // the count first, as in floorByOffset
-    return floor(entries.bytes, n, bytes);
-  }
-
-  /**
-   * Index of the last of the first {@code n} (ascending) values that is &lt;= {@code key}, or -1.
-   */
-  private static int floor(final long[] values, final int n, final long key) {
-    int lo = 0;
-    int hi = n - 1;
-    int found = -1;
+  private long floor(final int column, final long key) {
+    final long n = count; // the count first, as in view()
+    final Table t = table;
+    long lo = t.first();
+    long hi = n - 1;
+    long found = -1;
     while (lo <= hi) {
-      final int mid = (lo + hi) >>> 1;
-      if (values[mid] <= key) {
+      final long mid = (lo + hi) >>> 1;
+      if (t.get(column, mid) <= key) {
         found = mid;
         lo = mid + 1;
       } else {
@@ -133,22 +242,16 @@ final class PartitionIndex {
     return found;
   }
 
-  /** A copy of the entries for a checkpoint: 4 longs per entry. */
-  long[] snapshot() {
-    final int n = count;
-    final Entries e = entries;
-    final long[] out = new long[n * 4];
-    for (int i = 0; i < n; i++) {
-      out[i * 4] = e.offsets[i];
-      out[i * 4 + 1] = e.positions[i];
-      out[i * 4 + 2] = e.timestamps[i];
-      out[i * 4 + 3] = e.bytes[i];
-    }
-    return out;
-  }
-
   @Override
   public String toString() {
-    return "PartitionIndex" + Arrays.toString(snapshot());
+    final StringBuilder b = new StringBuilder("PartitionIndex[");
+    final View v = view();
+    for (long i = v.first(); i < v.count(); i++) {
+      b.append(i == v.first() ? "" : ", ")
+          .append(v.table().get(OFFSET, i))
+          .append('@')
+          .append(v.table().get(POSITION, i));
+    }
+    return b.append(']').toString();
   }
 }

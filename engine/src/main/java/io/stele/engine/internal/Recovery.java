@@ -195,7 +195,15 @@ final class Recovery {
       s.delete();
     }
     final int from = (int) (appendFrom - active.basePosition());
-    final int dirtyTo = lastNonZero(active.readBuffer(), from, active.lengthBytes());
+    // Stray bytes (a torn write) can lie only within UNFLUSHED_LIMIT of the end when the files
+    // were written by an engine that keeps that limit (a version 2 checkpoint says so); otherwise
+    // the rest of the segment is checked.
+    final boolean bounded = fromCheckpoint && restored.version() >= 2;
+    final int checkTo =
+        bounded
+            ? (int) Math.min(active.lengthBytes(), from + ShardLog.UNFLUSHED_LIMIT)
+            : active.lengthBytes();
+    final int dirtyTo = lastNonZero(active.readBuffer(), from, checkTo);
     if (dirtyTo > from) {
       LOG.warn(
           "shard {}: truncating torn tail at position {} ({} bytes after it zeroed)",

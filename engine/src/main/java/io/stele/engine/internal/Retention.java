@@ -31,19 +31,21 @@ final class Retention {
       final TopicConfig c = t.config;
       for (final PartitionState p : t.partitions) {
         final PartitionIndex idx = p.index;
-        final int n = idx.count();
-        if (n == 0) {
+        final long n = idx.count();
+        final long first = idx.first();
+        if (n == first) {
           continue;
         }
         long candidate = p.startOffset;
         if (c.retentionMs() >= 0) {
-          final int i = idx.ceilingByTimestamp(nowMs - c.retentionMs());
-          if (i >= 1) {
+          final long i = idx.ceilingByTimestamp(nowMs - c.retentionMs());
+          if (i - 1 >= first) {
             candidate = Math.max(candidate, idx.offsetAt(i - 1));
           }
         }
         if (c.retentionBytes() >= 0 && p.totalBytes > c.retentionBytes()) {
-          final int j = idx.floorByBytes(p.totalBytes - c.retentionBytes() - 1) + 1;
+          final long j =
+              Math.max(first, idx.floorByBytes(p.totalBytes - c.retentionBytes() - 1) + 1);
           candidate = Math.max(candidate, idx.offsetAt(Math.min(j, n - 1)));
         }
         final long newStart = Math.min(candidate, p.highWatermark);
@@ -51,11 +53,13 @@ final class Retention {
           p.startOffset = newStart;
           work++;
         }
-        if (p.startOffset < p.nextOffset) {
-          final int e = idx.floorByOffset(p.startOffset);
-          if (e >= 0) {
+        final long e = idx.floorByOffset(p.startOffset);
+        if (e >= 0) {
+          if (p.startOffset < p.nextOffset) {
             minNeeded = Math.min(minNeeded, idx.positionAt(e));
           }
+          // entries before the one the start offset needs serve only reads below the start
+          idx.dropBefore(e);
         }
       }
     }
@@ -71,6 +75,11 @@ final class Retention {
         } catch (final IOException e) {
           LOG.warn("could not delete segment {}: {}", s, e.toString());
         }
+      }
+      final PartitionIndex li = engine.state.logIndexIndex;
+      final long e = li.floorByPosition(log.table().firstNumber * log.segmentBytes);
+      if (e >= 0) {
+        li.dropBefore(e);
       }
     }
     return work;

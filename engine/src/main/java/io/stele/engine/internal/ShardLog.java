@@ -21,6 +21,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * </ul>
  */
 final class ShardLog {
+  /**
+   * The writer never writes past {@code durablePosition + UNFLUSHED_LIMIT}, so after a crash bytes
+   * can differ from zero only within this distance after the end of the intact log, and recovery
+   * checks only that far (not the rest of a segment). Part of the storage format: changing it
+   * changes what recovery may assume about files written before.
+   */
+  static final long UNFLUSHED_LIMIT = 32L << 20;
+
   /** An immutable view of the live segments, replaced as a whole (copy on write). */
   static final class Table {
     final long firstNumber;

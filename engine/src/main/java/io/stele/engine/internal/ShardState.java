@@ -8,8 +8,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +29,7 @@ import org.agrona.collections.Int2ObjectHashMap;
  */
 final class ShardState {
   static final long CHECKPOINT_MAGIC = 0x5354454C45434B50L; // "STELECKP"
-  static final int CHECKPOINT_VERSION = 1;
+  static final int CHECKPOINT_VERSION = 2;
 
   /** Any thread reads; the writer thread writes. */
   final ConcurrentHashMap<String, TopicState> topicsByName = new ConcurrentHashMap<>();
@@ -37,8 +41,11 @@ final class ShardState {
   final ConcurrentHashMap<String, ConcurrentHashMap<Integer, Long>> groupOffsets =
       new ConcurrentHashMap<>();
 
-  /** Sparse (log index, position) index of the shard log, for truncation. Writer thread. */
-  final PartitionIndex logIndexIndex = new PartitionIndex();
+  /**
+   * Sparse (log index, position) index of the shard log, for truncation and for finding a batch by
+   * log index. Writer thread; replaced whole when a truncation rebuilds the state.
+   */
+  volatile PartitionIndex logIndexIndex = new PartitionIndex();
 
   final int indexIntervalBytes;
 
@@ -239,10 +246,7 @@ final class ShardState {
     topicsByName.putAll(o.topicsByName);
     groupOffsets.keySet().retainAll(o.groupOffsets.keySet());
     groupOffsets.putAll(o.groupOffsets);
-    logIndexIndex.truncateFromPosition(Long.MIN_VALUE);
-    for (int i = 0; i < o.logIndexIndex.count(); i++) {
-      logIndexIndex.add(o.logIndexIndex.offsetAt(i), o.logIndexIndex.positionAt(i), 0, 0);
-    }
+    logIndexIndex = o.logIndexIndex;
     nextLogIndex = o.nextLogIndex;
     lastTerm = o.lastTerm;
     nextTopicId = Math.max(nextTopicId, o.nextTopicId);
@@ -260,10 +264,15 @@ final class ShardState {
 
   // ---- checkpoints --------------------------------------------------------------------------
 
-  /** Serializes the state as of log {@code position} (a batch boundary). Writer thread. */
-  byte[] snapshot(final long position, final int segmentBytes) {
+  /**
+   * Captures the state as of log {@code position} (a batch boundary) for a checkpoint. Writer
+   * thread. The small state (topics, partition counters, producers, consumer-group offsets) is
+   * serialized here; the indexes are captured as views in O(1) and serialized by whoever writes the
+   * checkpoint (the housekeeping thread), so the writer's cost does not grow with the log.
+   */
+  Snapshot snapshot(final long position, final int segmentBytes) {
     try {
-      final ByteArrayOutputStream bytes = new ByteArrayOutputStream(4096);
+      final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
       final DataOutputStream out = new DataOutputStream(bytes);
       out.writeLong(CHECKPOINT_MAGIC);
       out.writeInt(CHECKPOINT_VERSION);
@@ -273,9 +282,15 @@ final class ShardState {
       out.writeLong(lastTerm);
       out.writeInt(nextTopicId);
       out.writeLong(bytesSinceLogIndexEntry);
-      writeLongs(out, logIndexIndex.snapshot());
       final TreeMap<Integer, TopicState> topics = new TreeMap<>();
       topicsById.forEach(topics::put);
+      int indexes = 1;
+      for (final TopicState t : topics.values()) {
+        indexes += t.partitions.length;
+      }
+      final PartitionIndex.View[] views = new PartitionIndex.View[indexes];
+      views[0] = logIndexIndex.view();
+      int v = 1;
       out.writeInt(topics.size());
       for (final TopicState t : topics.values()) {
         final TopicConfig c = t.config;
@@ -302,11 +317,11 @@ final class ShardState {
             out.writeLong(e.getValue().seq);
             out.writeLong(e.getValue().baseOffset);
           }
-          writeLongs(out, p.index.snapshot());
+          views[v++] = p.index.view();
         }
       }
       final TreeMap<String, Map<Integer, Long>> offsets = new TreeMap<>();
-      groupOffsets.forEach((k, v) -> offsets.put(k, new TreeMap<>(v)));
+      groupOffsets.forEach((k, m) -> offsets.put(k, new TreeMap<>(m)));
       out.writeInt(offsets.size());
       for (final Map.Entry<String, Map<Integer, Long>> e : offsets.entrySet()) {
         writeString(out, e.getKey());
@@ -317,43 +332,164 @@ final class ShardState {
         }
       }
       out.flush();
-      final CRC32C crc = new CRC32C();
-      final byte[] body = bytes.toByteArray();
-      crc.update(body, 0, body.length);
-      out.writeInt((int) crc.getValue());
-      out.flush();
-      return bytes.toByteArray();
+      return new Snapshot(position, bytes.toByteArray(), views);
     } catch (final IOException e) {
       throw new IllegalStateException(e);
     }
   }
 
-  /** A restored checkpoint: the state and the log position it describes. */
-  record Restored(ShardState state, long position, int segmentBytes) {}
+  /**
+   * A checkpoint captured by {@link #snapshot}: serialized as the small state, then every index as
+   * (first, count) and its four columns of {@code count - first} longs each, then a CRC32C of all
+   * that. Index views are immutable, so any thread may serialize it, any number of times.
+   */
+  static final class Snapshot {
+    private static final int PIECE = 1 << 20;
+
+    final long position;
+    private final byte[] head;
+    private final PartitionIndex.View[] indexes;
+
+    Snapshot(final long position, final byte[] head, final PartitionIndex.View[] indexes) {
+      this.position = position;
+      this.head = head;
+      this.indexes = indexes;
+    }
+
+    /** Size of the serialized checkpoint in bytes. */
+    long size() {
+      long n = head.length + 4L + 4L;
+      for (final PartitionIndex.View v : indexes) {
+        n += 16 + 8L * PartitionIndex.COLUMNS * (v.count() - v.first());
+      }
+      return n;
+    }
+
+    /** Writes the checkpoint at the channel's position, through {@code piece} (cleared first). */
+    void writeTo(final FileChannel ch, final ByteBuffer piece) throws IOException {
+      serialize(
+          piece.clear(),
+          b -> {
+            while (b.hasRemaining()) {
+              ch.write(b);
+            }
+          });
+    }
+
+    byte[] toBytes() {
+      final long size = size();
+      if (size > Integer.MAX_VALUE - 16) {
+        throw new IllegalStateException("checkpoint of " + size + " bytes does not fit an array");
+      }
+      final byte[] out = new byte[(int) size];
+      final int[] at = {0};
+      try {
+        serialize(
+            ByteBuffer.allocate((int) Math.min(size, PIECE)),
+            b -> {
+              final int n = b.remaining();
+              b.get(out, at[0], n);
+              at[0] += n;
+            });
+      } catch (final IOException e) {
+        throw new IllegalStateException(e);
+      }
+      return out;
+    }
+
+    private interface Drain {
+      void drain(ByteBuffer filled) throws IOException;
+    }
+
+    private void serialize(final ByteBuffer buf, final Drain drain) throws IOException {
+      final CRC32C crc = new CRC32C();
+      int h = 0;
+      while (h < head.length) {
+        final int n = Math.min(buf.remaining(), head.length - h);
+        buf.put(head, h, n);
+        h += n;
+        if (!buf.hasRemaining()) {
+          spill(buf, crc, drain);
+        }
+      }
+      room(buf, 4, crc, drain).putInt(indexes.length);
+      for (final PartitionIndex.View v : indexes) {
+        final long first = v.first();
+        room(buf, 16, crc, drain).putLong(first).putLong(v.count());
+        for (int column = 0; column < PartitionIndex.COLUMNS; column++) {
+          long i = first;
+          while (i < v.count()) {
+            room(buf, 8, crc, drain);
+            final int n = (int) Math.min(buf.remaining() / 8, v.count() - i);
+            v.copyColumn(column, i, n, buf.asLongBuffer());
+            buf.position(buf.position() + n * 8);
+            i += n;
+          }
+        }
+      }
+      spill(buf, crc, drain);
+      buf.putInt((int) crc.getValue());
+      buf.flip();
+      drain.drain(buf);
+      buf.clear();
+    }
+
+    private static ByteBuffer room(
+        final ByteBuffer buf, final int bytes, final CRC32C crc, final Drain drain)
+        throws IOException {
+      if (buf.remaining() < bytes) {
+        spill(buf, crc, drain);
+      }
+      return buf;
+    }
+
+    private static void spill(final ByteBuffer buf, final CRC32C crc, final Drain drain)
+        throws IOException {
+      buf.flip();
+      crc.update(buf.duplicate());
+      drain.drain(buf);
+      buf.clear();
+    }
+  }
 
   /**
-   * Parses a checkpoint.
+   * A restored checkpoint: the state and the log position it describes; {@code version} 2 and later
+   * were written by an engine that keeps writes within {@link ShardLog#UNFLUSHED_LIMIT} of the
+   * durable position.
+   */
+  record Restored(ShardState state, long position, int segmentBytes, int version) {}
+
+  static Restored restore(final byte[] data, final int indexIntervalBytes) throws IOException {
+    return restore(ByteBuffer.wrap(data), indexIntervalBytes);
+  }
+
+  /**
+   * Parses a checkpoint held in {@code data} (position to limit; a heap or mapped buffer). Versions
+   * 1 (indexes inline, entry by entry) and 2 (indexes as columns after the state, loaded in bulk)
+   * are read.
    *
    * @throws IOException if it is malformed or its CRC does not match
    */
-  static Restored restore(final byte[] data, final int indexIntervalBytes) throws IOException {
-    if (data.length < 16) {
-      throw new IOException("checkpoint too short: " + data.length + " bytes");
+  static Restored restore(final ByteBuffer data, final int indexIntervalBytes) throws IOException {
+    final ByteBuffer in = data.slice().order(ByteOrder.BIG_ENDIAN);
+    final int length = in.remaining();
+    if (length < 16) {
+      throw new IOException("checkpoint too short: " + length + " bytes");
     }
     final CRC32C crc = new CRC32C();
-    crc.update(data, 0, data.length - 4);
-    final int stored =
-        ((data[data.length - 4] & 0xFF) << 24)
-            | ((data[data.length - 3] & 0xFF) << 16)
-            | ((data[data.length - 2] & 0xFF) << 8)
-            | (data[data.length - 1] & 0xFF);
-    if ((int) crc.getValue() != stored) {
+    crc.update(in.duplicate().limit(length - 4));
+    if ((int) crc.getValue() != in.getInt(length - 4)) {
       throw new IOException("checkpoint CRC mismatch");
     }
-    final ByteBuffer in = ByteBuffer.wrap(data, 0, data.length - 4);
-    if (in.getLong() != CHECKPOINT_MAGIC || in.getInt() != CHECKPOINT_VERSION) {
-      throw new IOException("not a checkpoint (magic or version)");
+    in.limit(length - 4);
+    if (in.getLong() != CHECKPOINT_MAGIC) {
+      throw new IOException("not a checkpoint (magic)");
     }
+    final int version = in.getInt();
+    if (version != 1 && version != CHECKPOINT_VERSION) {
+      throw new IOException("unknown checkpoint version " + version);
+    }
+    final boolean inline = version == 1;
     final ShardState s = new ShardState(indexIntervalBytes);
     final long position = in.getLong();
     final int segmentBytes = in.getInt();
@@ -361,10 +497,11 @@ final class ShardState {
     s.lastTerm = in.getLong();
     s.nextTopicId = in.getInt();
     s.bytesSinceLogIndexEntry = in.getLong();
-    final long[] li = readLongs(in);
-    for (int i = 0; i < li.length; i += 4) {
-      s.logIndexIndex.add(li[i], li[i + 1], li[i + 2], li[i + 3]);
+    if (inline) {
+      addAll(s.logIndexIndex, readLongs(in));
     }
+    final List<PartitionIndex> indexes = new ArrayList<>();
+    indexes.add(s.logIndexIndex);
     final int topics = in.getInt();
     for (int i = 0; i < topics; i++) {
       final int id = in.getInt();
@@ -373,6 +510,9 @@ final class ShardState {
       final long retentionMs = in.getLong();
       final long retentionBytes = in.getLong();
       final Map<String, String> attrs = readMap(in);
+      if (partitions < 1 || partitions > in.remaining()) {
+        throw new IOException("bad partition count in checkpoint");
+      }
       final TopicState t =
           new TopicState(id, name, new TopicConfig(partitions, retentionMs, retentionBytes, attrs));
       for (final PartitionState p : t.partitions) {
@@ -389,10 +529,10 @@ final class ShardState {
           final String pid = readString(in);
           p.producers.put(pid, new ProducerState(in.getLong(), in.getLong(), in.getLong()));
         }
-        final long[] idx = readLongs(in);
-        for (int k = 0; k < idx.length; k += 4) {
-          p.index.add(idx[k], idx[k + 1], idx[k + 2], idx[k + 3]);
+        if (inline) {
+          addAll(p.index, readLongs(in));
         }
+        indexes.add(p.index);
       }
       s.topicsById.put(id, t);
       s.topicsByName.put(name, t);
@@ -407,16 +547,32 @@ final class ShardState {
       }
       s.groupOffsets.put(key, m);
     }
+    if (!inline) {
+      if (in.getInt() != indexes.size()) {
+        throw new IOException("checkpoint index count does not match its partitions");
+      }
+      for (final PartitionIndex index : indexes) {
+        final long first = in.getLong();
+        final long count = in.getLong();
+        if (first < 0
+            || first > count
+            || (count - first) > in.remaining() / (8L * PartitionIndex.COLUMNS)) {
+          throw new IOException("bad index range in checkpoint");
+        }
+        final int at = in.position();
+        index.load(first, count, in.asLongBuffer());
+        in.position(at + (int) ((count - first) * 8 * PartitionIndex.COLUMNS));
+      }
+    }
     if (in.remaining() != 0) {
       throw new IOException("trailing bytes in checkpoint");
     }
-    return new Restored(s, position, segmentBytes);
+    return new Restored(s, position, segmentBytes, version);
   }
 
-  private static void writeLongs(final DataOutputStream out, final long[] v) throws IOException {
-    out.writeInt(v.length);
-    for (final long x : v) {
-      out.writeLong(x);
+  private static void addAll(final PartitionIndex index, final long[] entries) {
+    for (int i = 0; i + 3 < entries.length; i += 4) {
+      index.add(entries[i], entries[i + 1], entries[i + 2], entries[i + 3]);
     }
   }
 
@@ -442,10 +598,9 @@ final class ShardState {
     if (n < 0 || n > in.remaining()) {
       throw new IOException("bad string length in checkpoint");
     }
-    final String v =
-        new String(in.array(), in.arrayOffset() + in.position(), n, StandardCharsets.UTF_8);
-    in.position(in.position() + n);
-    return v;
+    final byte[] b = new byte[n];
+    in.get(b);
+    return new String(b, StandardCharsets.UTF_8);
   }
 
   private static void writeMap(final DataOutputStream out, final Map<String, String> m)

@@ -11,6 +11,7 @@ import io.stele.engine.log.Segment;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.zip.CRC32C;
 import org.agrona.BufferUtil;
 import org.agrona.MutableDirectBuffer;
@@ -48,6 +49,7 @@ final class ShardWriter implements Agent, MessageHandler {
   private final CRC32C crc = new CRC32C();
   private final long checkpointIntervalBytes;
   private final long retentionIntervalMs;
+  private final long drainBelowUnflushed;
 
   /** Log position of writeBuffer[0]. */
   private long bufferStart;
@@ -76,6 +78,7 @@ final class ShardWriter implements Agent, MessageHandler {
     this.writeBuffer = new UnsafeBuffer(writeBytes);
     this.checkpointIntervalBytes = engine.config.checkpointIntervalBytes();
     this.retentionIntervalMs = engine.config.retentionCheckIntervalMs();
+    this.drainBelowUnflushed = ShardLog.UNFLUSHED_LIMIT - 2L * engine.config.writeBufferBytes();
     this.bufferStart = log.appendPosition.get();
     this.lastCheckpointPosition = engine.recoveredTailStart;
     this.term = state.lastTerm;
@@ -112,7 +115,8 @@ final class ShardWriter implements Agent, MessageHandler {
       work++;
     }
     final int free = pending.free();
-    if (free > 0) {
+    // Below the unflushed limit with room for a full write buffer: draining never has to wait.
+    if (free > 0 && bufferStart + writeOffset - log.durablePosition.get() <= drainBelowUnflushed) {
       work += ring.read(this, Math.min(DRAIN_LIMIT, free));
     }
     if (writeOffset > 0 || pending.staged != pending.published.get()) {
@@ -371,23 +375,47 @@ final class ShardWriter implements Agent, MessageHandler {
   void flushWrites() {
     if (writeOffset > 0) {
       final Segment active = log.active();
-      try {
-        writeView.limit(writeOffset).position(0);
-        active.write(writeView, (int) (bufferStart - active.basePosition()));
-      } catch (final IOException | RuntimeException e) {
-        engine.fail("write to " + active + " failed: " + e);
-        failStaged();
-      } finally {
-        writeView.clear();
+      if (awaitUnflushedRoom(bufferStart + writeOffset)) {
+        try {
+          writeView.limit(writeOffset).position(0);
+          active.write(writeView, (int) (bufferStart - active.basePosition()));
+        } catch (final IOException | RuntimeException e) {
+          engine.fail("write to " + active + " failed: " + e);
+          failStaged();
+        } finally {
+          writeView.clear();
+        }
+      } else {
+        failStaged(); // the engine failed: nothing more reaches the file
       }
       bufferStart += writeOffset;
       writeOffset = 0;
-      log.appendPosition.setRelease(bufferStart);
+      if (engine.failureReason() == null) {
+        log.appendPosition.setRelease(bufferStart);
+      }
       engine.replicationWakeup.run();
     }
     ackMemory();
     pending.published.setRelease(pending.staged);
     engine.syncIdle.wake();
+  }
+
+  /**
+   * Waits until a write ending at {@code end} stays within {@link ShardLog#UNFLUSHED_LIMIT} of the
+   * durable position (recovery checks only that far past the log's end for stray bytes). Normally
+   * returns at once: {@link #doWork} stops draining before the limit is near.
+   *
+   * @return false if the engine failed (the durable position will not move again)
+   */
+  private boolean awaitUnflushedRoom(final long end) {
+    while (end - log.durablePosition.get() > ShardLog.UNFLUSHED_LIMIT) {
+      if (engine.failureReason() != null) {
+        return false;
+      }
+      engine.syncIdle.wake();
+      LockSupport.parkNanos(50_000);
+    }
+    return engine.failureReason() == null;
   }
 
   private void failStaged() {

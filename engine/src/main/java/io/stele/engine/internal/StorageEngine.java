@@ -350,21 +350,14 @@ public final class StorageEngine implements LogEngine {
     if (offset == end || maxRecords <= 0) {
       return ReadStatus.OK;
     }
-    final int idx = p.index.floorByOffset(offset);
-    if (idx < 0) {
-      return ReadStatus.OK;
+    final long idx = p.index.floorByOffset(offset);
+    // none or a dropped entry: retention moved the start past the offset since it was checked
+    final long position = idx < 0 ? -1 : p.index.positionAt(idx);
+    if (position < 0) {
+      return p.index.first() > 0 ? ReadStatus.OFFSET_GONE : ReadStatus.OK;
     }
     try {
-      return scan(
-              t.id,
-              partition,
-              p.index.positionAt(idx),
-              offset,
-              end,
-              maxRecords,
-              maxBytes,
-              -1,
-              visitor)
+      return scan(t.id, partition, position, offset, end, maxRecords, maxBytes, -1, visitor)
           ? ReadStatus.OK
           : ReadStatus.OFFSET_GONE;
     } catch (final IOException e) {
@@ -486,9 +479,10 @@ public final class StorageEngine implements LogEngine {
     if (start >= end) {
       return -1;
     }
-    final int i = p.index.ceilingByTimestamp(timestampMs);
-    final int from = Math.max(0, i - 1);
-    if (from >= p.index.count()) {
+    final long i = p.index.ceilingByTimestamp(timestampMs);
+    final long from = Math.max(p.index.first(), i - 1);
+    final long position = from < p.index.count() ? p.index.positionAt(from) : -1;
+    if (position < 0) {
       return -1;
     }
     final long[] found = {-1};
@@ -496,7 +490,7 @@ public final class StorageEngine implements LogEngine {
       scan(
           t.id,
           partition,
-          p.index.positionAt(from),
+          position,
           Math.max(start, p.index.offsetAt(from)),
           end,
           1,
@@ -851,8 +845,9 @@ public final class StorageEngine implements LogEngine {
       return -1;
     }
     final long start = startPosition();
-    final int i = state.logIndexIndex.floorByOffset(logIndex);
-    final long from = Math.max(start, i >= 0 ? state.logIndexIndex.positionAt(i) : start);
+    final PartitionIndex li = state.logIndexIndex;
+    final long i = li.floorByOffset(logIndex);
+    final long from = Math.max(start, i >= 0 ? li.positionAt(i) : start);
     // stops at the batch with the index, or at the first beyond it (retention removed it)
     final long[] found = {-1};
     walkHeaders(
@@ -1140,7 +1135,7 @@ public final class StorageEngine implements LogEngine {
     controls.add(
         new ControlCommand(
             ControlCommand.Op.SNAPSHOT, null, null, null, null, -1, 0, null, null, f));
-    return (byte[]) f.get(timeoutMs, TimeUnit.MILLISECONDS);
+    return ((ShardState.Snapshot) f.get(timeoutMs, TimeUnit.MILLISECONDS)).toBytes();
   }
 
   @Override

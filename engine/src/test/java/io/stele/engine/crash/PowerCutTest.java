@@ -125,6 +125,9 @@ class PowerCutTest {
     if (isMounted(mnt)) {
       umountWithRetry(mnt);
     }
+    if (isMounted(mnt)) {
+      run("umount", "-l", mnt.toString()); // after a failure: never leave the mount behind
+    }
   }
 
   /** The killed child's files may take a moment to be released; bounded retries. */

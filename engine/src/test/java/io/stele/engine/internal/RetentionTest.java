@@ -89,6 +89,61 @@ class RetentionTest {
     }
   }
 
+  @Test
+  void shouldDropIndexChunksRetentionNoLongerNeeds() throws Exception {
+    try (StorageEngine e = EngineFixture.open(dir)) {
+      assertEquals(
+          TopicStatus.CREATED,
+          Completions.await(
+                  Completions.topicFuture(
+                      l ->
+                          e.createTopic(
+                              "r",
+                              new TopicConfig(1, -1, 256 * 1024, Map.of()),
+                              Durability.LOCAL,
+                              l)))
+              .status());
+      final AppendRequest r = new AppendRequest(4);
+      final Completions c = new Completions();
+      final String v = "x".repeat(600); // one index entry per batch (interval 512 bytes)
+      final int batches = 3 * PartitionIndex.CHUNK;
+      for (int i = 0; i < batches; i++) {
+        while (EngineFixture.append(e, r, c, "r", 0, Durability.MEMORY, i, v)
+            != AppendStatus.ACCEPTED) {
+          Thread.onSpinWait();
+        }
+      }
+      for (int i = 0; i < batches; i++) {
+        assertEquals(AppendStatus.OK, c.next().status());
+      }
+      final PartitionIndex index = e.state.topicsByName.get("r").partitions[0].index;
+      final long deadline = System.nanoTime() + 10_000_000_000L;
+      while (System.nanoTime() < deadline && index.first() < 2L * PartitionIndex.CHUNK) {
+        Thread.onSpinWait();
+      }
+      // ~2 MiB written, 256 KiB kept: the first two chunks serve only offsets below the start
+      assertTrue(index.first() >= 2L * PartitionIndex.CHUNK, "first entry " + index.first());
+      final long start = e.describeTopic("r").partitions().get(0).startOffset();
+      assertTrue(index.offsetAt(index.first()) <= start, "the start offset is still indexed");
+      assertEquals(
+          ReadStatus.OFFSET_GONE, e.read("r", 0, 0, 1, 1, (o, ts, b, ko, kl, vo, vl) -> true));
+      final long[] read = {-1};
+      assertEquals(
+          ReadStatus.OK,
+          e.read(
+              "r",
+              0,
+              start,
+              1,
+              Integer.MAX_VALUE,
+              (o, ts, b, ko, kl, vo, vl) -> {
+                read[0] = o;
+                return true;
+              }));
+      assertEquals(start, read[0]);
+    }
+  }
+
   private static Path segment(final Path dir, final long base) throws Exception {
     final Path shard = dir.resolve("shard-0");
     try (Stream<Path> s = Files.list(shard)) {
