@@ -25,7 +25,15 @@ final class Checkpoints {
 
   private Checkpoints() {}
 
-  static void write(final Path dir, final ShardState.Snapshot snapshot) throws IOException {
+  /**
+   * Writes a checkpoint; with {@code chunks}, the indexes' whole chunks go to (or already are in)
+   * the chunk file and the checkpoint refers to them, else every entry is inline.
+   */
+  static void write(final Path dir, final ShardState.Snapshot snapshot, final IndexChunks chunks)
+      throws IOException {
+    if (chunks != null) {
+      chunks.persist(snapshot);
+    }
     final Path tmp = dir.resolve(TMP);
     try (FileChannel ch =
         FileChannel.open(
@@ -46,6 +54,9 @@ final class Checkpoints {
     }
     Files.move(tmp, current, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     Segment.syncDirectory(dir);
+    if (chunks != null) {
+      chunks.checkpointWritten();
+    }
   }
 
   /**
@@ -82,7 +93,7 @@ final class Checkpoints {
       }
       final MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
       try {
-        return ShardState.restore(map, indexIntervalBytes);
+        return ShardState.restore(map, indexIntervalBytes, file.getParent());
       } finally {
         IoUtil.unmap(map); // nothing refers to it after the restore; do not hold the file
       }

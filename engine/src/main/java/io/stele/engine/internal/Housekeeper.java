@@ -23,6 +23,10 @@ final class Housekeeper implements Agent {
   private final DurableMark mark;
   private final long markIntervalMs;
   private final AtomicReference<PendingCheckpoint> checkpoint = new AtomicReference<>();
+
+  /** The index chunk files; this thread's while it runs, the closing writer's after. */
+  final IndexChunks chunks;
+
   private long lastMark = -1;
   private long nextMarkMs;
   private boolean createFailed;
@@ -38,6 +42,7 @@ final class Housekeeper implements Agent {
     this.engine = engine;
     this.log = log;
     this.mark = new DurableMark(log.dir);
+    this.chunks = new IndexChunks(log.dir);
     this.markIntervalMs = engine.config.durableMarkIntervalMs();
     this.oldestCheckpointPosition = recoveredFrom;
     this.latestCheckpointPosition = recoveredFrom;
@@ -66,14 +71,16 @@ final class Housekeeper implements Agent {
   void resetCheckpointPositions(final long position) {
     oldestCheckpointPosition = Math.min(oldestCheckpointPosition, position);
     latestCheckpointPosition = Math.min(latestCheckpointPosition, position);
+    chunks.checkpointsRemoved();
   }
 
   /**
    * Writer thread, sync parked (snapshot installed): the only checkpoint is at {@code position}.
    */
-  void installedCheckpointAt(final long position) {
+  void installedCheckpointAt(final long position) throws IOException {
     oldestCheckpointPosition = position;
     latestCheckpointPosition = position;
+    chunks.reset(); // the install removed the chunk files with the old log
   }
 
   @Override
@@ -90,7 +97,7 @@ final class Housekeeper implements Agent {
           if (engine.truncating || checkpoint.get() != c) {
             return work;
           }
-          Checkpoints.write(log.dir, c.data());
+          Checkpoints.write(log.dir, c.data(), chunks);
           // under the lock: a truncation or install that follows resets them for its own log
           oldestCheckpointPosition = latestCheckpointPosition;
           latestCheckpointPosition = c.position();
@@ -165,6 +172,11 @@ final class Housekeeper implements Agent {
   }
 
   void closeMark() {
+    try {
+      chunks.close();
+    } catch (final IOException ignored) {
+      // closing
+    }
     try {
       mark.close();
     } catch (final IOException ignored) {

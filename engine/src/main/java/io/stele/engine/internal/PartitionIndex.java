@@ -136,12 +136,28 @@ final class PartitionIndex {
     table = new Table(kept, keepChunk);
   }
 
+  /** Supplies a chunk's content by chunk number (from a chunk file). */
+  interface ChunkSource {
+    void fill(long chunkNumber, long[] into) throws java.io.IOException;
+  }
+
   /**
-   * Recovery only, on an empty index: loads entries {@code [first, count)} stored column after
-   * column in {@code in} (each column {@code count - first} values), chunk by chunk.
+   * Recovery only, on an empty index: loads entries {@code [first, count)}: the first {@code
+   * sourced} whole chunks from {@code source}, the rest from {@code inline}, stored column after
+   * column (each column {@code count - first - sourced * CHUNK} values), chunk piece by piece.
    */
-  void load(final long first, final long count, final LongBuffer in) {
-    if (this.count != 0 || first < 0 || first > count) {
+  void load(
+      final long first,
+      final long count,
+      final int sourced,
+      final ChunkSource source,
+      final LongBuffer inline)
+      throws java.io.IOException {
+    if (this.count != 0
+        || first < 0
+        || first > count
+        || (first & MASK) != 0
+        || (long) sourced * CHUNK > count - first) {
       throw new IllegalStateException("index load into a non-empty index or bad range");
     }
     final long firstChunk = first >>> CHUNK_SHIFT;
@@ -149,21 +165,24 @@ final class PartitionIndex {
     final long[][] refs = new long[Math.max(4, chunks)][];
     for (int k = 0; k < chunks; k++) {
       refs[k] = new long[COLUMNS * CHUNK];
+      if (k < sourced) {
+        source.fill(firstChunk + k, refs[k]);
+      }
     }
-    final Table t = new Table(refs, firstChunk);
-    final long n = count - first;
+    final long from = first + (long) sourced * CHUNK;
+    final long n = count - from;
     for (int column = 0; column < COLUMNS; column++) {
-      final int base = in.position();
-      long i = first;
+      final int base = inline.position();
+      long i = from;
       while (i < count) {
         final int slot = (int) (i & MASK);
         final int len = (int) Math.min(CHUNK - slot, count - i);
-        in.get(refs[(int) ((i >>> CHUNK_SHIFT) - firstChunk)], column * CHUNK + slot, len);
+        inline.get(refs[(int) ((i >>> CHUNK_SHIFT) - firstChunk)], column * CHUNK + slot, len);
         i += len;
       }
-      in.position((int) (base + n));
+      inline.position((int) (base + n));
     }
-    table = t;
+    table = new Table(refs, firstChunk);
     this.count = count;
   }
 

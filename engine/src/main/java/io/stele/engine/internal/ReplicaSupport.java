@@ -376,7 +376,7 @@ final class ReplicaSupport {
       return null;
     }
     try {
-      return ShardState.restore(Files.readAllBytes(file), 4096);
+      return Checkpoints.read(file, 4096);
     } catch (final IOException | RuntimeException e) {
       problems.append(e.getMessage());
       return null;

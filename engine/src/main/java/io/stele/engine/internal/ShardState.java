@@ -11,6 +11,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -63,6 +65,14 @@ final class ShardState {
 
   ShardState(final int indexIntervalBytes) {
     this.indexIntervalBytes = indexIntervalBytes;
+  }
+
+  /** Key of the log-index index in index chunk files. */
+  static final long LOG_INDEX_KEY = -1;
+
+  /** Key of a partition's index in index chunk files. */
+  static long indexKey(final int topicId, final int partition) {
+    return ((long) topicId << 32) | (partition & 0xFFFFFFFFL);
   }
 
   static String groupKey(final String group, final String topic) {
@@ -289,7 +299,9 @@ final class ShardState {
         indexes += t.partitions.length;
       }
       final PartitionIndex.View[] views = new PartitionIndex.View[indexes];
+      final long[] keys = new long[indexes];
       views[0] = logIndexIndex.view();
+      keys[0] = LOG_INDEX_KEY;
       int v = 1;
       out.writeInt(topics.size());
       for (final TopicState t : topics.values()) {
@@ -317,6 +329,7 @@ final class ShardState {
             out.writeLong(e.getValue().seq);
             out.writeLong(e.getValue().baseOffset);
           }
+          keys[v] = indexKey(t.id, p.partition);
           views[v++] = p.index.view();
         }
       }
@@ -332,16 +345,19 @@ final class ShardState {
         }
       }
       out.flush();
-      return new Snapshot(position, bytes.toByteArray(), views);
+      return new Snapshot(position, bytes.toByteArray(), views, keys);
     } catch (final IOException e) {
       throw new IllegalStateException(e);
     }
   }
 
   /**
-   * A checkpoint captured by {@link #snapshot}: serialized as the small state, then every index as
-   * (first, count) and its four columns of {@code count - first} longs each, then a CRC32C of all
-   * that. Index views are immutable, so any thread may serialize it, any number of times.
+   * A checkpoint captured by {@link #snapshot}: serialized as the small state, then the indexes:
+   * their count, the generation of the chunk file the references point into (-1: none), and per
+   * index (first, count), the number of whole chunks referred to in the chunk file with their
+   * (offset, CRC32C), and the remaining entries as four columns; then a CRC32C of all that. Index
+   * views are immutable, so any thread may serialize it, any number of times; without {@link
+   * #setRefs} (e.g. for a copy sent to another node) every entry is inline.
    */
   static final class Snapshot {
     private static final int PIECE = 1 << 20;
@@ -349,18 +365,60 @@ final class ShardState {
     final long position;
     private final byte[] head;
     private final PartitionIndex.View[] indexes;
+    private final long[] keys;
+    private final IndexChunks.Ref[][] refs;
+    private long chunkGeneration = -1;
 
-    Snapshot(final long position, final byte[] head, final PartitionIndex.View[] indexes) {
+    Snapshot(
+        final long position,
+        final byte[] head,
+        final PartitionIndex.View[] indexes,
+        final long[] keys) {
       this.position = position;
       this.head = head;
       this.indexes = indexes;
+      this.keys = keys;
+      this.refs = new IndexChunks.Ref[indexes.length][];
+    }
+
+    int indexCount() {
+      return indexes.length;
+    }
+
+    PartitionIndex.View index(final int i) {
+      return indexes[i];
+    }
+
+    long key(final int i) {
+      return keys[i];
+    }
+
+    void setRefs(final int i, final IndexChunks.Ref[] r) {
+      refs[i] = r;
+    }
+
+    void setChunkGeneration(final long generation) {
+      chunkGeneration = generation;
+    }
+
+    private int refCount(final int i) {
+      return chunkGeneration < 0 || refs[i] == null ? 0 : refs[i].length;
+    }
+
+    /** The same snapshot with every entry inline (self-contained). */
+    byte[] toInlineBytes() {
+      return new Snapshot(position, head, indexes, keys).toBytes();
     }
 
     /** Size of the serialized checkpoint in bytes. */
     long size() {
-      long n = head.length + 4L + 4L;
-      for (final PartitionIndex.View v : indexes) {
-        n += 16 + 8L * PartitionIndex.COLUMNS * (v.count() - v.first());
+      long n = head.length + 4L + 8L + 4L;
+      for (int i = 0; i < indexes.length; i++) {
+        final PartitionIndex.View v = indexes[i];
+        final int r = refCount(i);
+        n += 20 + 12L * r;
+        n +=
+            8L * PartitionIndex.COLUMNS * (v.count() - v.first() - (long) r * PartitionIndex.CHUNK);
       }
       return n;
     }
@@ -412,10 +470,15 @@ final class ShardState {
           spill(buf, crc, drain);
         }
       }
-      room(buf, 4, crc, drain).putInt(indexes.length);
-      for (final PartitionIndex.View v : indexes) {
-        final long first = v.first();
-        room(buf, 16, crc, drain).putLong(first).putLong(v.count());
+      room(buf, 12, crc, drain).putInt(indexes.length).putLong(chunkGeneration);
+      for (int x = 0; x < indexes.length; x++) {
+        final PartitionIndex.View v = indexes[x];
+        final int r = refCount(x);
+        room(buf, 20, crc, drain).putLong(v.first()).putLong(v.count()).putInt(r);
+        for (int k = 0; k < r; k++) {
+          room(buf, 12, crc, drain).putLong(refs[x][k].offset()).putInt(refs[x][k].crc());
+        }
+        final long first = v.first() + (long) r * PartitionIndex.CHUNK;
         for (int column = 0; column < PartitionIndex.COLUMNS; column++) {
           long i = first;
           while (i < v.count()) {
@@ -459,8 +522,9 @@ final class ShardState {
    */
   record Restored(ShardState state, long position, int segmentBytes, int version) {}
 
+  /** Parses a self-contained checkpoint (no references to chunk files). */
   static Restored restore(final byte[] data, final int indexIntervalBytes) throws IOException {
-    return restore(ByteBuffer.wrap(data), indexIntervalBytes);
+    return restore(ByteBuffer.wrap(data), indexIntervalBytes, null);
   }
 
   /**
@@ -470,7 +534,8 @@ final class ShardState {
    *
    * @throws IOException if it is malformed or its CRC does not match
    */
-  static Restored restore(final ByteBuffer data, final int indexIntervalBytes) throws IOException {
+  static Restored restore(final ByteBuffer data, final int indexIntervalBytes, final Path dir)
+      throws IOException {
     final ByteBuffer in = data.slice().order(ByteOrder.BIG_ENDIAN);
     final int length = in.remaining();
     if (length < 16) {
@@ -501,7 +566,9 @@ final class ShardState {
       addAll(s.logIndexIndex, readLongs(in));
     }
     final List<PartitionIndex> indexes = new ArrayList<>();
+    final List<Long> keys = new ArrayList<>();
     indexes.add(s.logIndexIndex);
+    keys.add(LOG_INDEX_KEY);
     final int topics = in.getInt();
     for (int i = 0; i < topics; i++) {
       final int id = in.getInt();
@@ -533,6 +600,7 @@ final class ShardState {
           addAll(p.index, readLongs(in));
         }
         indexes.add(p.index);
+        keys.add(indexKey(id, p.partition));
       }
       s.topicsById.put(id, t);
       s.topicsByName.put(name, t);
@@ -551,23 +619,88 @@ final class ShardState {
       if (in.getInt() != indexes.size()) {
         throw new IOException("checkpoint index count does not match its partitions");
       }
-      for (final PartitionIndex index : indexes) {
-        final long first = in.getLong();
-        final long count = in.getLong();
-        if (first < 0
-            || first > count
-            || (count - first) > in.remaining() / (8L * PartitionIndex.COLUMNS)) {
-          throw new IOException("bad index range in checkpoint");
+      final long generation = in.getLong();
+      try (ChunkReader chunks = new ChunkReader(dir, generation)) {
+        for (int x = 0; x < indexes.size(); x++) {
+          final long first = in.getLong();
+          final long count = in.getLong();
+          final int refs = in.getInt();
+          if (first < 0
+              || first > count
+              || refs < 0
+              || (long) refs * PartitionIndex.CHUNK > count - first
+              || refs > in.remaining() / 12) {
+            throw new IOException("bad index range in checkpoint");
+          }
+          if (refs > 0 && generation < 0) {
+            throw new IOException("checkpoint refers to index chunks but names no chunk file");
+          }
+          final long[] offsets = new long[refs];
+          final int[] crcs = new int[refs];
+          for (int k = 0; k < refs; k++) {
+            offsets[k] = in.getLong();
+            crcs[k] = in.getInt();
+          }
+          final long inlined = count - first - (long) refs * PartitionIndex.CHUNK;
+          if (inlined > in.remaining() / (8L * PartitionIndex.COLUMNS)) {
+            throw new IOException("bad index range in checkpoint");
+          }
+          final long key = keys.get(x);
+          final long firstChunk = first >>> PartitionIndex.CHUNK_SHIFT;
+          final int at = in.position();
+          indexes
+              .get(x)
+              .load(
+                  first,
+                  count,
+                  refs,
+                  (chunk, into) -> {
+                    final int k = (int) (chunk - firstChunk);
+                    chunks.read(key, chunk, offsets[k], crcs[k], into);
+                  },
+                  in.asLongBuffer());
+          in.position(at + (int) (inlined * 8 * PartitionIndex.COLUMNS));
         }
-        final int at = in.position();
-        index.load(first, count, in.asLongBuffer());
-        in.position(at + (int) ((count - first) * 8 * PartitionIndex.COLUMNS));
       }
     }
     if (in.remaining() != 0) {
       throw new IOException("trailing bytes in checkpoint");
     }
     return new Restored(s, position, segmentBytes, version);
+  }
+
+  /** Reads chunks from one chunk file, opened at the first read. */
+  private static final class ChunkReader implements AutoCloseable {
+    private final Path dir;
+    private final long generation;
+    private FileChannel channel;
+    private ByteBuffer scratch;
+
+    ChunkReader(final Path dir, final long generation) {
+      this.dir = dir;
+      this.generation = generation;
+    }
+
+    void read(final long key, final long chunk, final long offset, final int crc, final long[] into)
+        throws IOException {
+      if (channel == null) {
+        if (dir == null) {
+          throw new IOException("a checkpoint referring to index chunks needs its directory");
+        }
+        channel =
+            FileChannel.open(
+                dir.resolve(IndexChunks.fileName(generation)), StandardOpenOption.READ);
+        scratch = ByteBuffer.allocateDirect(IndexChunks.RECORD);
+      }
+      IndexChunks.read(channel, scratch, key, chunk, offset, crc, into);
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (channel != null) {
+        channel.close();
+      }
+    }
   }
 
   private static void addAll(final PartitionIndex index, final long[] entries) {

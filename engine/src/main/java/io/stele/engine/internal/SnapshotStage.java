@@ -339,7 +339,8 @@ final class SnapshotStage implements ReplicatedLog.SnapshotInstall {
             Recovery.baseOf(n) >= 0
                 || n.endsWith(Segment.TMP_SUFFIX)
                 || n.equals(Checkpoints.CURRENT)
-                || n.equals(Checkpoints.PREVIOUS);
+                || n.equals(Checkpoints.PREVIOUS)
+                || IndexChunks.isChunkFile(n);
         if (logFile && !ready.files().contains(n)) {
           Files.delete(p);
         }

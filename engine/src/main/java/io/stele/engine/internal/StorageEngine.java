@@ -944,10 +944,10 @@ public final class StorageEngine implements LogEngine {
     for (final String name : new String[] {Checkpoints.CURRENT, Checkpoints.PREVIOUS}) {
       final Path file = shardDir.resolve(name);
       try {
-        final byte[] bytes = Files.readAllBytes(file);
-        final ShardState.Restored r = ShardState.restore(bytes, state.indexIntervalBytes);
+        final ShardState.Restored r = Checkpoints.read(file, state.indexIntervalBytes);
         if (r.position() <= end && r.position() >= start && r.segmentBytes() == log.segmentBytes) {
-          checkpoint = bytes;
+          // self-contained for the receiver: the indexes inline, not in this node's chunk files
+          checkpoint = r.state().snapshot(r.position(), r.segmentBytes()).toInlineBytes();
           break;
         }
       } catch (final java.nio.file.NoSuchFileException gone) {
@@ -1153,7 +1153,7 @@ public final class StorageEngine implements LogEngine {
       try {
         final long end = log.appendPosition.get();
         if (log.durablePosition.get() >= end) {
-          Checkpoints.write(shardDir, state.snapshot(end, log.segmentBytes));
+          Checkpoints.write(shardDir, state.snapshot(end, log.segmentBytes), housekeeper.chunks);
           housekeeper.writeMark(end);
         }
       } catch (final IOException | RuntimeException e) {

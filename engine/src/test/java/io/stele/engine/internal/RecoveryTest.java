@@ -154,7 +154,7 @@ class RecoveryTest {
       final Path data2 = Files.createTempDirectory("stele-ckpt2");
       final Path shard2 = LogImage.write(data2, cut);
       final Recovery.Result partial = Recovery.recover(shard2, SEGMENT_BYTES, 512);
-      Checkpoints.write(shard, partial.state().snapshot(mid, SEGMENT_BYTES));
+      Checkpoints.write(shard, partial.state().snapshot(mid, SEGMENT_BYTES), null);
       partial.log().closeAll();
       full.log().closeAll();
       LogImage.deleteTree(data2);

@@ -1,0 +1,146 @@
+package io.stele.engine.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.stele.engine.AppendRequest;
+import io.stele.engine.AppendStatus;
+import io.stele.engine.Completions;
+import io.stele.engine.Durability;
+import io.stele.engine.EngineFixture;
+import io.stele.engine.Engines;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Checkpoints refer to whole index chunks written once to a chunk file instead of carrying them:
+ * they stay small as the log grows, load back exactly, a damaged chunk is never taken for the
+ * index, and chunk files no checkpoint refers to any more are deleted.
+ */
+class IndexChunksTest {
+  @TempDir Path dir;
+
+  private StorageEngine open() throws Exception {
+    return (StorageEngine)
+        Engines.open(
+            EngineFixture.small(dir)
+                .segmentBytes(1 << 20)
+                .checkpointIntervalBytes(256 * 1024)
+                .build());
+  }
+
+  private static String value(final int i) {
+    return i + "-" + "x".repeat(590);
+  }
+
+  /** Appends batches {@code [from, from + n)}: batch i is one record, to t/(i % 2). */
+  private static void fill(final StorageEngine e, final int from, final int n)
+      throws InterruptedException {
+    final AppendRequest r = new AppendRequest(1);
+    final Completions c = new Completions();
+    for (int i = from; i < from + n; i++) {
+      while (EngineFixture.append(e, r, c, "t", i % 2, Durability.MEMORY, i, value(i))
+          != AppendStatus.ACCEPTED) {
+        Thread.onSpinWait();
+      }
+    }
+    for (int i = 0; i < n; i++) {
+      assertEquals(AppendStatus.OK, c.next().status());
+    }
+  }
+
+  private Path shard() {
+    return dir.resolve("shard-0");
+  }
+
+  private List<Path> chunkFiles() throws IOException {
+    try (Stream<Path> s = Files.list(shard())) {
+      return s.filter(p -> IndexChunks.isChunkFile(p.getFileName().toString())).sorted().toList();
+    }
+  }
+
+  private static long full(final PartitionIndex x) {
+    return (x.count() >>> PartitionIndex.CHUNK_SHIFT) - (x.first() >>> PartitionIndex.CHUNK_SHIFT);
+  }
+
+  private static void assertRecords(final StorageEngine e, final int batches) {
+    for (final int i : new int[] {0, 1, 1235, batches / 2, batches - 1}) {
+      final List<EngineFixture.Rec> got = EngineFixture.readAll(e, "t", i % 2, i / 2, 1);
+      assertEquals(value(i), got.get(0).value(), "batch " + i);
+    }
+  }
+
+  @Test
+  void shouldReferToChunksAndLoadThemBack() throws Exception {
+    final int batches = 4000; // an index entry per batch (interval 512 bytes): several chunks
+    try (StorageEngine e = open()) {
+      EngineFixture.create(e, "t", 2);
+      fill(e, 0, batches);
+    }
+    final List<Path> files = chunkFiles();
+    assertEquals(1, files.size(), "one generation: " + files);
+    final ShardState.Restored r = Checkpoints.read(shard().resolve(Checkpoints.CURRENT), 512);
+    final long entries = r.state().logIndexIndex.count();
+    assertTrue(entries > 3L * PartitionIndex.CHUNK, "entries " + entries);
+    final long inlineSize = r.state().snapshot(r.position(), 1 << 20).toInlineBytes().length;
+    final long size = Files.size(shard().resolve(Checkpoints.CURRENT));
+    long fullChunks = full(r.state().logIndexIndex);
+    for (final PartitionState p : r.state().topicsByName.get("t").partitions) {
+      fullChunks += full(p.index);
+    }
+    assertTrue(fullChunks >= 4, "full chunks " + fullChunks);
+    // each whole chunk is a 12-byte reference instead of its 32 KiB of entries
+    assertEquals(
+        inlineSize - fullChunks * (PartitionIndex.COLUMNS * 8L * PartitionIndex.CHUNK - 12), size);
+
+    try (StorageEngine e = open()) {
+      assertTrue(e.recoveredFromCheckpoint(), e.recoverySummary());
+      assertEquals(0, e.recoveredTailBytes());
+      assertEquals(
+          entries, e.state.logIndexIndex.count(), "the index came back from the chunk file");
+      assertRecords(e, batches);
+      fill(e, batches, 1000); // two more checkpoints in this run
+    }
+    // the first generation is referred to by no checkpoint any more
+    final List<Path> after = chunkFiles();
+    assertFalse(after.contains(files.get(0)), "old generation deleted: " + after);
+    try (StorageEngine e = open()) {
+      assertRecords(e, batches + 1000);
+    }
+  }
+
+  @Test
+  void shouldNeverTakeADamagedChunkForTheIndex() throws Exception {
+    final int batches = 4000;
+    try (StorageEngine e = open()) {
+      EngineFixture.create(e, "t", 2);
+      fill(e, 0, batches);
+    }
+    final Path file = chunkFiles().get(0);
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      // flip one bit in a position column of every record
+      for (long rec = 0; rec + IndexChunks.RECORD <= ch.size(); rec += IndexChunks.RECORD) {
+        final long at = rec + IndexChunks.HEADER + 8L * PartitionIndex.CHUNK + 8 * 3;
+        final ByteBuffer b = ByteBuffer.allocate(1);
+        ch.read(b, at);
+        b.put(0, (byte) (b.get(0) ^ 0x10)).position(0);
+        ch.write(b, at);
+      }
+    }
+    try (StorageEngine e = open()) {
+      // both checkpoints refer to the damaged chunk: the state is rebuilt from the log instead
+      assertFalse(e.recoveredFromCheckpoint(), e.recoverySummary());
+      assertRecords(e, batches);
+    }
+  }
+}
