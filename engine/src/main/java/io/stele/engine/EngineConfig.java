@@ -59,7 +59,7 @@ public record EngineConfig(
   public static final int DEFAULT_WRITE_BUFFER_BYTES = 2 << 20;
   public static final int DEFAULT_PENDING_CAPACITY = 1 << 16;
   public static final int DEFAULT_INDEX_INTERVAL_BYTES = 4096;
-  public static final long DEFAULT_CHECKPOINT_INTERVAL_BYTES = 64L << 20;
+  public static final long DEFAULT_CHECKPOINT_INTERVAL_BYTES = 16L << 20;
   public static final long DEFAULT_DURABLE_MARK_INTERVAL_MS = 1000;
   public static final long DEFAULT_RETENTION_CHECK_INTERVAL_MS = 5000;
   public static final int DEFAULT_MAX_STRING_BYTES = 1024;

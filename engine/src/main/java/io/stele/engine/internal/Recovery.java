@@ -5,6 +5,7 @@ import io.stele.engine.format.BatchDescriptor;
 import io.stele.engine.log.Segment;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -203,7 +204,7 @@ final class Recovery {
         bounded
             ? (int) Math.min(active.lengthBytes(), from + ShardLog.UNFLUSHED_LIMIT)
             : active.lengthBytes();
-    final int dirtyTo = lastNonZero(active.readBuffer(), from, checkTo);
+    final int dirtyTo = lastNonZero(active.channel(), from, checkTo);
     if (dirtyTo > from) {
       LOG.warn(
           "shard {}: truncating torn tail at position {} ({} bytes after it zeroed)",
@@ -304,6 +305,32 @@ final class Recovery {
   }
 
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(1 << 16);
+
+  /**
+   * One past the last non-zero byte of the file in {@code [from, to)}, or {@code from} if all zero.
+   * Reads with positional reads, 1 MiB at a time from the end backwards: on a freshly started JVM
+   * this is several times faster than faulting in a mapping page by page.
+   */
+  static int lastNonZero(final FileChannel ch, final int from, final int to) throws IOException {
+    final ByteBuffer piece = ByteBuffer.allocateDirect(1 << 20);
+    final UnsafeBuffer view = new UnsafeBuffer(piece);
+    int end = to;
+    while (end > from) {
+      final int start = Math.max(from, end - piece.capacity());
+      piece.clear().limit(end - start);
+      while (piece.hasRemaining()) {
+        if (ch.read(piece, start + piece.position()) < 0) {
+          throw new IOException("segment shorter than " + end + " bytes");
+        }
+      }
+      final int last = lastNonZero(view, 0, end - start);
+      if (last > 0) {
+        return start + last;
+      }
+      end = start;
+    }
+    return from;
+  }
 
   /** One past the last non-zero byte in {@code [from, to)}, or {@code from} if all zero. */
   static int lastNonZero(final UnsafeBuffer b, final int from, final int to) {
