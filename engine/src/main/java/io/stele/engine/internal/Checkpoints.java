@@ -60,21 +60,35 @@ final class Checkpoints {
   }
 
   /**
-   * The newest checkpoint that parses and passes its CRC, or null.
+   * The newest checkpoint that parses and passes its CRC and whose index chunks pass theirs; if
+   * none does but one fails only in its index chunks, that one without its indexes ({@link
+   * ShardState.Restored#indexesMissing}: the caller rebuilds them from the log); else null.
    *
    * @param problems receives a line per damaged checkpoint file
    */
   static ShardState.Restored readLatest(
       final Path dir, final int indexIntervalBytes, final StringBuilder problems) {
+    Path chunksDamaged = null;
     for (final String name : new String[] {CURRENT, PREVIOUS}) {
       final Path file = dir.resolve(name);
       if (!Files.exists(file)) {
         continue;
       }
       try {
-        return read(file, indexIntervalBytes);
+        return read(file, indexIntervalBytes, true);
       } catch (final IOException | RuntimeException e) {
         problems.append(file).append(": ").append(e.getMessage()).append('\n');
+        if (e instanceof ShardState.ChunkException && chunksDamaged == null) {
+          chunksDamaged = file;
+        }
+      }
+    }
+    if (chunksDamaged != null) {
+      // The state is intact, only index chunks are not: the indexes are rebuilt from the log.
+      try {
+        return read(chunksDamaged, indexIntervalBytes, false);
+      } catch (final IOException | RuntimeException e) {
+        problems.append(chunksDamaged).append(": ").append(e.getMessage()).append('\n');
       }
     }
     return null;
@@ -86,6 +100,12 @@ final class Checkpoints {
    */
   static ShardState.Restored read(final Path file, final int indexIntervalBytes)
       throws IOException {
+    return read(file, indexIntervalBytes, true);
+  }
+
+  /** As {@link #read(Path, int)}; without {@code withIndexes} the indexes are left empty. */
+  static ShardState.Restored read(
+      final Path file, final int indexIntervalBytes, final boolean withIndexes) throws IOException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       final long size = ch.size();
       if (size > Integer.MAX_VALUE) {
@@ -93,7 +113,7 @@ final class Checkpoints {
       }
       final MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
       try {
-        return ShardState.restore(map, indexIntervalBytes, file.getParent());
+        return ShardState.restore(map, indexIntervalBytes, file.getParent(), withIndexes);
       } finally {
         IoUtil.unmap(map); // nothing refers to it after the restore; do not hold the file
       }

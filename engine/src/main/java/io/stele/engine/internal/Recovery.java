@@ -95,6 +95,9 @@ final class Recovery {
       p = restored.position();
       durablePoint = Math.max(durablePoint, p);
       fromCheckpoint = true;
+      if (restored.indexesMissing()) {
+        rebuildIndexes(log, state, p);
+      }
     } else {
       if (firstBase != 0) {
         throw new CorruptLogException(
@@ -229,6 +232,127 @@ final class Recovery {
         appendFrom,
         torn ? ", torn tail truncated" : "");
     return new Result(log, state, tailStart, appendFrom, durablePoint, fromCheckpoint, torn);
+  }
+
+  /**
+   * Rebuilds the indexes of {@code state} — a checkpoint's state at log position {@code upTo} whose
+   * index chunks were missing or damaged — from the log between its first segment and {@code upTo}:
+   * one pass sums each partition's bytes there (which gives its bytes before the first segment from
+   * the checkpoint's total), a second adds the entries with the writer's cadence. O(log), only for
+   * this repair.
+   *
+   * @throws CorruptLogException if a batch there is not intact (it is before the durable point)
+   */
+  static void rebuildIndexes(final ShardLog log, final ShardState state, final long upTo)
+      throws IOException {
+    final long from = log.table().firstNumber * log.segmentBytes;
+    final java.util.IdentityHashMap<PartitionState, long[]> acc = new java.util.IdentityHashMap<>();
+    walk(
+        log,
+        from,
+        upTo,
+        (b, o, position, aligned) -> {
+          final PartitionState ps = partitionOf(state, b, o);
+          if (ps != null) {
+            acc.computeIfAbsent(ps, k -> new long[3])[0] += aligned;
+          }
+        });
+    for (final var e : acc.entrySet()) {
+      final long before = e.getKey().totalBytes - e.getValue()[0];
+      if (before < 0) {
+        throw new CorruptLogException(
+            "the log before position " + upTo + " does not match its checkpoint (partition bytes)");
+      }
+      e.getValue()[0] = before; // running partition bytes
+      e.getValue()[1] = Long.MIN_VALUE / 2; // partition bytes at the last entry
+      e.getValue()[2] = Long.MIN_VALUE; // running max timestamp
+    }
+    final int interval = state.indexIntervalBytes;
+    final long[] sinceLogIndexEntry = {Long.MAX_VALUE / 2};
+    walk(
+        log,
+        from,
+        upTo,
+        (b, o, position, aligned) -> {
+          if (sinceLogIndexEntry[0] >= interval) {
+            state.logIndexIndex.add(BatchDescriptor.logIndex(b, o), position, 0, 0);
+            sinceLogIndexEntry[0] = 0;
+          }
+          sinceLogIndexEntry[0] += aligned;
+          final PartitionState ps = partitionOf(state, b, o);
+          if (ps == null) {
+            return;
+          }
+          final long[] a = acc.get(ps);
+          a[2] = Math.max(a[2], BatchDescriptor.maxTimestamp(b, o));
+          if (a[0] - a[1] >= interval) {
+            ps.index.add(BatchDescriptor.baseOffset(b, o), position, a[2], a[0]);
+            a[1] = a[0];
+          }
+          a[0] += aligned;
+        });
+    LOG.warn(
+        "shard {}: rebuilt the indexes from the log between positions {} and {} (index chunks"
+            + " missing or damaged)",
+        log.dir,
+        from,
+        upTo);
+  }
+
+  private interface BatchVisitor {
+    void visit(org.agrona.DirectBuffer b, int o, long position, int aligned);
+  }
+
+  private static PartitionState partitionOf(
+      final ShardState state, final org.agrona.DirectBuffer b, final int o) {
+    if (BatchDescriptor.type(b, o) != BatchDescriptor.TYPE_DATA) {
+      return null;
+    }
+    final TopicState t = state.topicsById.get(BatchDescriptor.topicId(b, o));
+    final int partition = BatchDescriptor.partition(b, o);
+    return t == null || partition < 0 || partition >= t.partitions.length
+        ? null
+        : t.partitions[partition];
+  }
+
+  /** Visits the intact batches in {@code [from, to)}; anything else there is corruption. */
+  private static void walk(
+      final ShardLog log, final long from, final long to, final BatchVisitor visitor)
+      throws IOException {
+    final CRC32C crc = new CRC32C();
+    long p = from;
+    while (p < to) {
+      final Segment s = log.segmentFor(p);
+      if (s == null) {
+        throw new CorruptLogException("no segment holds log position " + p + " in " + log.dir);
+      }
+      final int off = (int) (p - s.basePosition());
+      final int r =
+          off >= s.lengthBytes()
+              ? BatchDescriptor.END
+              : BatchDescriptor.validate(
+                  s.readBuffer(), s.newReadView(), off, s.lengthBytes() - off, crc);
+      if (r == BatchDescriptor.END) {
+        if (s.endPosition() < to && log.segmentFor(s.endPosition()) == null) {
+          throw new CorruptLogException(
+              "corrupt shard log: no batch at position " + p + " before the checkpoint at " + to);
+        }
+        p = s.endPosition();
+        continue;
+      }
+      if (r == BatchDescriptor.INVALID) {
+        throw new CorruptLogException(
+            "corrupt shard log: the batch at position "
+                + p
+                + " (file "
+                + s.path()
+                + ") fails its CRC or structure check, before the checkpoint at "
+                + to);
+      }
+      final int aligned = BatchDescriptor.alignedLength(r);
+      visitor.visit(s.readBuffer(), off, p, aligned);
+      p += aligned;
+    }
   }
 
   /** Parses a segment file name; -1 if it is not one. */

@@ -392,6 +392,9 @@ final class ReplicaSupport {
     if (ck != null && ck.position() <= cut) {
       s = ck.state();
       pos = ck.position();
+      if (ck.indexesMissing()) {
+        Recovery.rebuildIndexes(log, s, pos);
+      }
     } else {
       if (log.table().firstNumber != 0) {
         throw new IOException(

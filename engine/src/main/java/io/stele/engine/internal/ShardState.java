@@ -520,11 +520,21 @@ final class ShardState {
    * were written by an engine that keeps writes within {@link ShardLog#UNFLUSHED_LIMIT} of the
    * durable position.
    */
-  record Restored(ShardState state, long position, int segmentBytes, int version) {}
+  record Restored(
+      ShardState state, long position, int segmentBytes, int version, boolean indexesMissing) {}
+
+  /** A chunk a checkpoint refers to is missing or damaged (the rest of it may be fine). */
+  static final class ChunkException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    ChunkException(final String message, final Throwable cause) {
+      super(message, cause);
+    }
+  }
 
   /** Parses a self-contained checkpoint (no references to chunk files). */
   static Restored restore(final byte[] data, final int indexIntervalBytes) throws IOException {
-    return restore(ByteBuffer.wrap(data), indexIntervalBytes, null);
+    return restore(ByteBuffer.wrap(data), indexIntervalBytes, null, true);
   }
 
   /**
@@ -534,7 +544,11 @@ final class ShardState {
    *
    * @throws IOException if it is malformed or its CRC does not match
    */
-  static Restored restore(final ByteBuffer data, final int indexIntervalBytes, final Path dir)
+  static Restored restore(
+      final ByteBuffer data,
+      final int indexIntervalBytes,
+      final Path dir,
+      final boolean withIndexes)
       throws IOException {
     final ByteBuffer in = data.slice().order(ByteOrder.BIG_ENDIAN);
     final int length = in.remaining();
@@ -563,7 +577,7 @@ final class ShardState {
     s.nextTopicId = in.getInt();
     s.bytesSinceLogIndexEntry = in.getLong();
     if (inline) {
-      addAll(s.logIndexIndex, readLongs(in));
+      addAll(s.logIndexIndex, readLongs(in), withIndexes);
     }
     final List<PartitionIndex> indexes = new ArrayList<>();
     final List<Long> keys = new ArrayList<>();
@@ -597,7 +611,7 @@ final class ShardState {
           p.producers.put(pid, new ProducerState(in.getLong(), in.getLong(), in.getLong()));
         }
         if (inline) {
-          addAll(p.index, readLongs(in));
+          addAll(p.index, readLongs(in), withIndexes);
         }
         indexes.add(p.index);
         keys.add(indexKey(id, p.partition));
@@ -615,7 +629,9 @@ final class ShardState {
       }
       s.groupOffsets.put(key, m);
     }
-    if (!inline) {
+    if (!withIndexes) {
+      in.position(in.limit()); // the CRC covered them; they are not used
+    } else if (!inline) {
       if (in.getInt() != indexes.size()) {
         throw new IOException("checkpoint index count does not match its partitions");
       }
@@ -666,7 +682,7 @@ final class ShardState {
     if (in.remaining() != 0) {
       throw new IOException("trailing bytes in checkpoint");
     }
-    return new Restored(s, position, segmentBytes, version);
+    return new Restored(s, position, segmentBytes, version, !withIndexes);
   }
 
   /** Reads chunks from one chunk file, opened at the first read. */
@@ -687,12 +703,20 @@ final class ShardState {
         if (dir == null) {
           throw new IOException("a checkpoint referring to index chunks needs its directory");
         }
-        channel =
-            FileChannel.open(
-                dir.resolve(IndexChunks.fileName(generation)), StandardOpenOption.READ);
+        try {
+          channel =
+              FileChannel.open(
+                  dir.resolve(IndexChunks.fileName(generation)), StandardOpenOption.READ);
+        } catch (final IOException e) {
+          throw new ChunkException("index chunk file: " + e, e);
+        }
         scratch = ByteBuffer.allocateDirect(IndexChunks.RECORD);
       }
-      IndexChunks.read(channel, scratch, key, chunk, offset, crc, into);
+      try {
+        IndexChunks.read(channel, scratch, key, chunk, offset, crc, into);
+      } catch (final IOException e) {
+        throw new ChunkException(e.getMessage(), e);
+      }
     }
 
     @Override
@@ -703,7 +727,11 @@ final class ShardState {
     }
   }
 
-  private static void addAll(final PartitionIndex index, final long[] entries) {
+  private static void addAll(
+      final PartitionIndex index, final long[] entries, final boolean withIndexes) {
+    if (!withIndexes) {
+      return;
+    }
     for (int i = 0; i + 3 < entries.length; i += 4) {
       index.add(entries[i], entries[i + 1], entries[i + 2], entries[i + 3]);
     }

@@ -10,13 +10,20 @@ import io.stele.engine.Completions;
 import io.stele.engine.Durability;
 import io.stele.engine.EngineFixture;
 import io.stele.engine.Engines;
+import io.stele.engine.ReadStatus;
+import io.stele.engine.TopicConfig;
+import io.stele.engine.TopicStatus;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -119,15 +126,27 @@ class IndexChunksTest {
   }
 
   @Test
-  void shouldNeverTakeADamagedChunkForTheIndex() throws Exception {
-    final int batches = 4000;
+  void shouldRebuildTheIndexesFromTheLogWhenChunksAreDamaged() throws Exception {
+    final int batches = 8000;
     try (StorageEngine e = open()) {
-      EngineFixture.create(e, "t", 2);
+      assertEquals(
+          TopicStatus.CREATED,
+          Completions.await(
+                  Completions.topicFuture(
+                      l ->
+                          e.createTopic(
+                              "t", new TopicConfig(2, -1, 1 << 20, Map.of()), Durability.LOCAL, l)))
+              .status());
       fill(e, 0, batches);
+      // retention deletes the first segments: the state can no longer be replayed from the log
+      final long deadline = System.nanoTime() + 10_000_000_000L;
+      while (System.nanoTime() - deadline < 0 && e.startPosition() == 0) {
+        Thread.sleep(10); // retention runs every 10 ms on the writer; bounded by the deadline
+      }
+      assertTrue(e.startPosition() > 0, "first segment deleted");
     }
-    final Path file = chunkFiles().get(0);
     try (FileChannel ch =
-        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        FileChannel.open(chunkFiles().get(0), StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       // flip one bit in a position column of every record
       for (long rec = 0; rec + IndexChunks.RECORD <= ch.size(); rec += IndexChunks.RECORD) {
         final long at = rec + IndexChunks.HEADER + 8L * PartitionIndex.CHUNK + 8 * 3;
@@ -137,10 +156,30 @@ class IndexChunksTest {
         ch.write(b, at);
       }
     }
+    final ByteArrayOutputStream report = new ByteArrayOutputStream();
+    assertEquals(
+        LogChecker.DAMAGED_INDEX,
+        LogChecker.check(dir, new PrintStream(report, true, StandardCharsets.UTF_8)),
+        report.toString(StandardCharsets.UTF_8));
     try (StorageEngine e = open()) {
-      // both checkpoints refer to the damaged chunk: the state is rebuilt from the log instead
-      assertFalse(e.recoveredFromCheckpoint(), e.recoverySummary());
-      assertRecords(e, batches);
+      // the checkpoint's state, its indexes rebuilt from the log (never the damaged chunks)
+      assertTrue(e.recoveredFromCheckpoint(), e.recoverySummary());
+      assertEquals(0, e.recoveredTailBytes());
+      assertTrue(e.state.logIndexIndex.count() > 0);
+      final long start = e.describeTopic("t").partitions().get(0).startOffset();
+      assertTrue(start > 0, "start offset " + start);
+      for (final int i : new int[] {batches - 1, batches - 2, batches - 501, (int) start * 2}) {
+        final List<EngineFixture.Rec> got = EngineFixture.readAll(e, "t", i % 2, i / 2, 1);
+        assertEquals(value(i), got.get(0).value(), "batch " + i);
+      }
+      assertEquals(
+          ReadStatus.OFFSET_GONE, e.read("t", 0, 0, 1, 1, (o, ts, b, ko, kl, vo, vl) -> true));
+      fill(e, batches, 10);
+    }
+    try (StorageEngine e = open()) {
+      for (final int i : new int[] {batches - 1, batches + 9}) {
+        assertEquals(value(i), EngineFixture.readAll(e, "t", i % 2, i / 2, 1).get(0).value());
+      }
     }
   }
 }
