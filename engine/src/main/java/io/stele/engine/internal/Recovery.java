@@ -274,7 +274,7 @@ final class Recovery {
         from,
         upTo,
         (b, o, position, aligned) -> {
-          if (sinceLogIndexEntry[0] >= interval) {
+          if (sinceLogIndexEntry[0] >= state.logIndexIntervalBytes()) {
             state.logIndexIndex.add(BatchDescriptor.logIndex(b, o), position, 0, 0);
             sinceLogIndexEntry[0] = 0;
           }

@@ -67,6 +67,15 @@ final class ShardState {
     this.indexIntervalBytes = indexIntervalBytes;
   }
 
+  /**
+   * Log bytes between entries of the log-index index: 16 partition intervals (64 KiB by default).
+   * Finding a batch by log index (truncation, reading entries for a follower) walks at most that
+   * many bytes of headers; the index costs 0.05% of the log instead of 0.8%.
+   */
+  int logIndexIntervalBytes() {
+    return indexIntervalBytes * 16;
+  }
+
   /** Key of the log-index index in index chunk files. */
   static final long LOG_INDEX_KEY = -1;
 
@@ -119,7 +128,7 @@ final class ShardState {
       }
       applyControl(c, topicId, partition);
     }
-    if (bytesSinceLogIndexEntry >= indexIntervalBytes) {
+    if (bytesSinceLogIndexEntry >= logIndexIntervalBytes()) {
       logIndexIndex.add(logIndex, position, 0, 0);
       bytesSinceLogIndexEntry = 0;
     }
