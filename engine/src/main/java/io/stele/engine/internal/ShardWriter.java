@@ -56,6 +56,12 @@ final class ShardWriter implements Agent, MessageHandler {
 
   private int writeOffset;
   private long nowMs;
+
+  /** Writer-local counts, published to the engine's metrics by {@link #publishCounters}. */
+  private long drained;
+
+  private long appendedRecords;
+  private long appendedBytes;
   private long lastCheckpointPosition;
   private long nextRetentionMs;
   private long term;
@@ -164,7 +170,7 @@ final class ShardWriter implements Agent, MessageHandler {
   @Override
   public void onMessage(
       final int msgTypeId, final MutableDirectBuffer b, final int index, final int length) {
-    engine.drained++;
+    drained++;
     final long corr = b.getLong(index + IngressDescriptor.CORRELATION_ID);
     final int listenerId = b.getInt(index + IngressDescriptor.LISTENER_ID);
     final AppendListener listener = engine.listener(listenerId);
@@ -273,12 +279,9 @@ final class ShardWriter implements Agent, MessageHandler {
     final int aligned = BatchDescriptor.seal(writeBuffer, writeView, o, batchLength, crc);
     final long position = bufferStart + o;
     state.apply(writeBuffer, o, position, pid, ss);
-    engine.lastLogIndex = state.nextLogIndex - 1;
-    engine.lastTerm = term;
-    engine.lastTerm = state.lastTerm;
     writeOffset = o + aligned;
-    engine.appendedRecords += count;
-    engine.appendedBytes += aligned;
+    appendedRecords += count;
+    appendedBytes += aligned;
     pending.stage(
         PendingQueue.KIND_APPEND,
         corr,
@@ -396,8 +399,21 @@ final class ShardWriter implements Agent, MessageHandler {
       engine.replicationWakeup.run();
     }
     ackMemory();
+    publishCounters();
     pending.published.setRelease(pending.staged);
     engine.syncIdle.wake();
+  }
+
+  /**
+   * Once per write, not per batch: each is a volatile store, a full fence on x86, and the writer
+   * would otherwise pay several per appended batch.
+   */
+  private void publishCounters() {
+    engine.lastLogIndex = state.nextLogIndex - 1;
+    engine.lastTerm = state.lastTerm;
+    engine.drained = drained;
+    engine.appendedRecords = appendedRecords;
+    engine.appendedBytes = appendedBytes;
   }
 
   /**
