@@ -60,8 +60,12 @@ final class AgentThread {
     return Thread.currentThread() == thread;
   }
 
-  /** Stops the loop and waits (bounded) for {@code onClose} to finish. */
-  void stop(final long timeoutMs) {
+  /**
+   * Stops the loop and waits (bounded) for {@code onClose} to finish.
+   *
+   * @return true if the thread ended
+   */
+  boolean stop(final long timeoutMs) {
     running = false;
     try {
       thread.join(timeoutMs);
@@ -70,6 +74,8 @@ final class AgentThread {
     }
     if (thread.isAlive()) {
       LOG.warn("agent {} did not stop within {} ms", agent.roleName(), timeoutMs);
+      return false;
     }
+    return true;
   }
 }

@@ -120,7 +120,7 @@ final class IndexChunks {
       final long toChunk = v.count() >>> PartitionIndex.CHUNK_SHIFT;
       final Ref[] refs = new Ref[(int) (toChunk - fromChunk)];
       for (long c = fromChunk; c < toChunk; c++) {
-        final long[] chunk = v.table().chunks[(int) (c - v.table().firstChunk)];
+        final long[] chunk = v.table().chunk(c); // full: never grown or changed again
         Ref ref = written.get(chunk);
         if (ref == null) {
           ref = append(snapshot.key(i), c, chunk);

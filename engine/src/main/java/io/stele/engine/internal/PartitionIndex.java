@@ -1,5 +1,7 @@
 package io.stele.engine.internal;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.LongBuffer;
 
 /**
@@ -46,8 +48,13 @@ final class PartitionIndex {
       return firstChunk << CHUNK_SHIFT;
     }
 
+    long[] chunk(final long chunkNumber) {
+      return (long[]) SLOT.getAcquire(chunks, (int) (chunkNumber - firstChunk));
+    }
+
     long get(final int column, final long i) {
-      return chunks[(int) ((i >>> CHUNK_SHIFT) - firstChunk)][column * CHUNK + (int) (i & MASK)];
+      final long[] c = chunk(i >>> CHUNK_SHIFT);
+      return c[column * (c.length >>> 2) + (int) (i & MASK)];
     }
   }
 
@@ -67,14 +74,18 @@ final class PartitionIndex {
       while (i < end) {
         final int slot = (int) (i & MASK);
         final int len = (int) Math.min(CHUNK - slot, end - i);
-        out.put(
-            table.chunks[(int) ((i >>> CHUNK_SHIFT) - table.firstChunk)],
-            column * CHUNK + slot,
-            len);
+        final long[] c = table.chunk(i >>> CHUNK_SHIFT);
+        out.put(c, column * (c.length >>> 2) + slot, len);
         i += len;
       }
     }
   }
+
+  /** Smallest chunk array (entries); a chunk doubles up to {@link #CHUNK} as it fills. */
+  static final int FIRST_CAPACITY = 16;
+
+  /** Chunk references are replaced (a growing last chunk) with release stores, read acquiring. */
+  private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[][].class);
 
   private volatile Table table = new Table(new long[4][], 0);
   private volatile long count;
@@ -99,7 +110,7 @@ final class PartitionIndex {
     final int slot = (int) (n & MASK);
     Table t = table;
     final int k = (int) ((n >>> CHUNK_SHIFT) - t.firstChunk);
-    final long[] c;
+    long[] c;
     if (slot == 0) {
       if (k == t.chunks.length) {
         final long[][] grown = new long[Math.max(4, k * 2)][];
@@ -107,15 +118,28 @@ final class PartitionIndex {
         t = new Table(grown, t.firstChunk);
         table = t;
       }
-      c = new long[COLUMNS * CHUNK];
-      t.chunks[k] = c; // published by the count store below
+      c = new long[COLUMNS * FIRST_CAPACITY];
+      SLOT.setRelease(t.chunks, k, c);
     } else {
       c = t.chunks[k];
+      final int capacity = c.length >>> 2;
+      if (slot == capacity) {
+        // The last chunk grows by copying; readers and views holding the old array still find
+        // every entry they can see in it, unchanged.
+        final int bigger = Math.min(CHUNK, capacity * 2);
+        final long[] g = new long[COLUMNS * bigger];
+        for (int column = 0; column < COLUMNS; column++) {
+          System.arraycopy(c, column * capacity, g, column * bigger, slot);
+        }
+        c = g;
+        SLOT.setRelease(t.chunks, k, c);
+      }
     }
-    c[OFFSET * CHUNK + slot] = offset;
-    c[POSITION * CHUNK + slot] = position;
-    c[TIMESTAMP * CHUNK + slot] = maxTimestamp;
-    c[BYTES * CHUNK + slot] = bytes;
+    final int capacity = c.length >>> 2;
+    c[OFFSET * capacity + slot] = offset;
+    c[POSITION * capacity + slot] = position;
+    c[TIMESTAMP * capacity + slot] = maxTimestamp;
+    c[BYTES * capacity + slot] = bytes;
     count = n + 1;
   }
 
@@ -164,7 +188,8 @@ final class PartitionIndex {
     final int chunks = (int) (((count + MASK) >>> CHUNK_SHIFT) - firstChunk);
     final long[][] refs = new long[Math.max(4, chunks)][];
     for (int k = 0; k < chunks; k++) {
-      refs[k] = new long[COLUMNS * CHUNK];
+      final long inChunk = Math.min(CHUNK, count - ((firstChunk + k) << CHUNK_SHIFT));
+      refs[k] = new long[COLUMNS * capacityFor((int) inChunk)];
       if (k < sourced) {
         source.fill(firstChunk + k, refs[k]);
       }
@@ -177,13 +202,20 @@ final class PartitionIndex {
       while (i < count) {
         final int slot = (int) (i & MASK);
         final int len = (int) Math.min(CHUNK - slot, count - i);
-        inline.get(refs[(int) ((i >>> CHUNK_SHIFT) - firstChunk)], column * CHUNK + slot, len);
+        final long[] c = refs[(int) ((i >>> CHUNK_SHIFT) - firstChunk)];
+        inline.get(c, column * (c.length >>> 2) + slot, len);
         i += len;
       }
       inline.position((int) (base + n));
     }
     table = new Table(refs, firstChunk);
     this.count = count;
+  }
+
+  /** Entries a chunk array holds for {@code entries} entries: a power of two, 16 to 1,024. */
+  static int capacityFor(final int entries) {
+    return Math.max(
+        FIRST_CAPACITY, Math.min(CHUNK, Integer.highestOneBit(Math.max(1, entries - 1)) << 1));
   }
 
   long offsetAt(final long i) {

@@ -376,7 +376,7 @@ final class ReplicaSupport {
       return null;
     }
     try {
-      return Checkpoints.read(file, 4096);
+      return Checkpoints.read(file, 4096, false); // only its position: indexes are not needed
     } catch (final IOException | RuntimeException e) {
       problems.append(e.getMessage());
       return null;

@@ -941,20 +941,10 @@ public final class StorageEngine implements LogEngine {
     final long end = found[0];
     final long start = startPosition();
     byte[] checkpoint = null;
-    for (final String name : new String[] {Checkpoints.CURRENT, Checkpoints.PREVIOUS}) {
-      final Path file = shardDir.resolve(name);
-      try {
-        final ShardState.Restored r = Checkpoints.read(file, state.indexIntervalBytes);
-        if (r.position() <= end && r.position() >= start && r.segmentBytes() == log.segmentBytes) {
-          // self-contained for the receiver: the indexes inline, not in this node's chunk files
-          checkpoint = r.state().snapshot(r.position(), r.segmentBytes()).toInlineBytes();
-          break;
-        }
-      } catch (final java.nio.file.NoSuchFileException gone) {
-        // rotated or never written
-      } catch (final IOException | RuntimeException damaged) {
-        LOG.warn("checkpoint {} not usable for a snapshot: {}", file, damaged.toString());
-      }
+    // Under the I/O lock: the housekeeper neither rotates checkpoints nor deletes the chunk files
+    // they refer to while they are read.
+    synchronized (housekeeper.ioLock) {
+      checkpoint = readCheckpointFor(start, end);
     }
     if (checkpoint == null) {
       if (start != 0) {
@@ -968,6 +958,25 @@ public final class StorageEngine implements LogEngine {
       checkpoint = new byte[0];
     }
     return new SnapshotSource(logIndex, found[1], start, end, log.segmentBytes, checkpoint);
+  }
+
+  /** The newest checkpoint in {@code [start, end]}, self-contained, or null. */
+  private byte[] readCheckpointFor(final long start, final long end) {
+    for (final String name : new String[] {Checkpoints.CURRENT, Checkpoints.PREVIOUS}) {
+      final Path file = shardDir.resolve(name);
+      try {
+        final ShardState.Restored r = Checkpoints.read(file, state.indexIntervalBytes);
+        if (r.position() <= end && r.position() >= start && r.segmentBytes() == log.segmentBytes) {
+          // self-contained for the receiver: the indexes inline, not in this node's chunk files
+          return r.state().snapshot(r.position(), r.segmentBytes()).toInlineBytes();
+        }
+      } catch (final java.nio.file.NoSuchFileException gone) {
+        // rotated or never written
+      } catch (final IOException | RuntimeException damaged) {
+        LOG.warn("checkpoint {} not usable for a snapshot: {}", file, damaged.toString());
+      }
+    }
+    return null;
   }
 
   @Override
@@ -1146,10 +1155,12 @@ public final class StorageEngine implements LogEngine {
       }
       closed = true;
     }
-    writerThread.stop(15_000);
-    syncThread.stop(15_000);
-    housekeeperThread.stop(15_000);
-    if (failure.get() == null) {
+    boolean stopped = writerThread.stop(15_000);
+    stopped &= syncThread.stop(15_000);
+    stopped &= housekeeperThread.stop(15_000);
+    // The final checkpoint uses the writer's state and the housekeeper's chunk file: only once
+    // both threads are gone (otherwise recovery replays the tail, as after a crash).
+    if (failure.get() == null && stopped) {
       try {
         final long end = log.appendPosition.get();
         if (log.durablePosition.get() >= end) {

@@ -100,6 +100,25 @@ class PartitionIndexTest {
   }
 
   @Test
+  void shouldKeepASmallIndexSmall() {
+    final PartitionIndex x = filled(3);
+    assertEquals(
+        PartitionIndex.COLUMNS * PartitionIndex.FIRST_CAPACITY, x.view().table().chunk(0).length);
+    final PartitionIndex.View early = x.view();
+    for (int i = 3; i < 100; i++) {
+      x.add(offset(i), position(i), timestamp(i), bytes(i));
+    }
+    assertEquals(PartitionIndex.COLUMNS * 128, x.view().table().chunk(0).length);
+    for (int i = 0; i < 100; i++) {
+      assertEquals(position(i), x.positionAt(i));
+      assertEquals(bytes(i), x.bytesAt(i));
+    }
+    for (int i = 0; i < early.count(); i++) {
+      assertEquals(timestamp(i), early.table().get(PartitionIndex.TIMESTAMP, i));
+    }
+  }
+
+  @Test
   void shouldRoundTripIndexesThroughACheckpointFile() throws IOException {
     final ShardState s = new ShardState(4096);
     final TopicState t = new TopicState(1, "t", new TopicConfig(2, -1, -1, Map.of()));
