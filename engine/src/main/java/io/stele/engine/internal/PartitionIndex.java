@@ -81,7 +81,10 @@ final class PartitionIndex {
     }
   }
 
-  /** Smallest chunk array (entries); a chunk doubles up to {@link #CHUNK} as it fills. */
+  /**
+   * Entries of an index's first chunk when created; it doubles up to {@link #CHUNK} as it fills.
+   * Later chunks are created full size.
+   */
   static final int FIRST_CAPACITY = 16;
 
   /** Chunk references are replaced (a growing last chunk) with release stores, read acquiring. */
@@ -118,7 +121,8 @@ final class PartitionIndex {
         t = new Table(grown, t.firstChunk);
         table = t;
       }
-      c = new long[COLUMNS * FIRST_CAPACITY];
+      // only an index's first chunk starts small: one that filled a chunk is a busy one
+      c = new long[COLUMNS * (n < CHUNK ? FIRST_CAPACITY : CHUNK)];
       SLOT.setRelease(t.chunks, k, c);
     } else {
       c = t.chunks[k];
