@@ -8,7 +8,9 @@ import java.util.Objects;
  * Engines#open}). Build with {@link #builder(Path)}; every field has a default.
  *
  * @param dataDir the data directory; shards live in {@code dataDir/shard-N}
- * @param shards number of shard logs; only 1 is supported today
+ * @param shards number of shard logs, each with its own writer, flush and threads; a partition
+ *     belongs to one shard (by topic name and partition number), so a data directory opens only
+ *     with the count it was created with; replication ({@link Engines#open}) runs over one shard
  * @param segmentBytes size of each preallocated segment file (bytes, multiple of 4096, at least 64
  *     KiB); fixed when a shard is created: an existing shard keeps its segment size
  * @param ingressRingBytes capacity of the bounded multi-producer ingress ring (bytes, power of
@@ -53,6 +55,7 @@ public record EngineConfig(
     int idleYields,
     long idleMaxParkNs) {
 
+  public static final int MAX_SHARDS = 64;
   public static final int DEFAULT_SEGMENT_BYTES = 64 << 20;
   public static final int DEFAULT_INGRESS_RING_BYTES = 16 << 20;
   public static final int DEFAULT_MAX_BATCH_BYTES = 1 << 20;
@@ -77,7 +80,7 @@ public record EngineConfig(
 
   /** Checks every constraint; throws {@link IllegalArgumentException} naming the bad field. */
   public EngineConfig validate() {
-    require(shards == 1, "shards must be 1 (multi-shard is not implemented yet)");
+    require(shards >= 1 && shards <= MAX_SHARDS, "shards must be in [1, " + MAX_SHARDS + "]");
     require(
         segmentBytes >= 64 * 1024 && segmentBytes % 4096 == 0,
         "segmentBytes must be a multiple of 4096 and at least 65536");

@@ -67,6 +67,12 @@ public final class Node implements AutoCloseable {
       if (spec.isBlank()) {
         throw new ConfigException("--node-id " + self + " needs --peers (every voter)");
       }
+      if (config.get(Settings.SHARDS) != 1) {
+        throw new ConfigException(
+            "--shards "
+                + config.get(Settings.SHARDS)
+                + " with --peers: a cluster node has one shard (one Raft group per node)");
+      }
       try {
         peers = Peers.parse(spec, self);
         dial = peers.parseDial(config.get(Settings.PEER_DIAL));
@@ -90,8 +96,13 @@ public final class Node implements AutoCloseable {
     LOG.info("Stele {} data directory {}", Version.version(), dataDirectory.path());
     final long t0 = System.nanoTime();
     try {
-      logEngine = Engines.open(engineConfig(config, dataDirectory.path(), peers != null));
-      engine = logEngine;
+      final EngineConfig ec = engineConfig(config, dataDirectory.path(), peers != null);
+      if (peers != null) {
+        logEngine = Engines.open(ec);
+        engine = logEngine;
+      } else {
+        engine = Engines.openNode(ec);
+      }
     } catch (final IOException | RuntimeException e) {
       closeQuietly();
       throw new FatalException("cannot open the log: " + e.getMessage(), e);
@@ -208,6 +219,7 @@ public final class Node implements AutoCloseable {
     final int writeBuffer = (int) Math.max(writeBufferBase, maxBatch + 256 + 2L * maxStringBytes);
     final int segment = Math.max(config.get(Settings.SEGMENT_BYTES), roundUp4k(writeBuffer));
     return EngineConfig.builder(dir)
+        .shards(config.get(Settings.SHARDS))
         .segmentBytes(roundUp4k(segment))
         .ingressRingBytes(ring)
         .maxBatchBytes((int) maxBatch)

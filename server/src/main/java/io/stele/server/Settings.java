@@ -129,6 +129,15 @@ public final class Settings {
           "size of each preallocated log segment file (multiple of 4096); fixed when the log is"
               + " created");
 
+  public static final Setting<Integer> SHARDS =
+      Setting.intSetting(
+          "shards",
+          1,
+          1,
+          64,
+          "shard logs of a single node, each with its own writer and group-committed flush;"
+              + " fixed when the data directory is created; a cluster node has one");
+
   public static final Setting<Long> IDLE_TIMEOUT_MS =
       Setting.longSetting(
           "idle-timeout-ms",
@@ -228,6 +237,7 @@ public final class Settings {
           SSE_MAX_LIFETIME_MS,
           SSE_KEEPALIVE_MS,
           SEGMENT_BYTES,
+          SHARDS,
           IDLE_TIMEOUT_MS,
           REQUEST_TIMEOUT_MS,
           MAX_CONNECTIONS,

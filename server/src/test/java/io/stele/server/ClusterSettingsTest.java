@@ -43,6 +43,7 @@ class ClusterSettingsTest {
       {"--node-id", "1", "--peers", "1=a:1:2,2=b:1:2,3=c:1:2", "--peer-dial", "9=x:1"},
       {"--node-id", "1", "--peers", "1=a:1:2,2=b:1:2,3=c:1:2", "--peer-dial", "2=x"},
       {"--node-id", "256", "--peers", PEERS},
+      {"--node-id", "1", "--peers", PEERS, "--shards", "2"},
     };
     final String[] expected = {
       "needs --peers",
@@ -54,6 +55,7 @@ class ClusterSettingsTest {
       "names node 9",
       "is not N=HOST:PORT",
       "invalid node-id",
+      "a cluster node has one shard",
     };
     for (int i = 0; i < cases.length; i++) {
       final List<String> args = new ArrayList<>(List.of("serve"));

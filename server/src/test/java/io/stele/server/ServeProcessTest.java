@@ -140,6 +140,64 @@ class ServeProcessTest {
   }
 
   @Test
+  void shouldServeSeveralShardsAndOpenOnlyWithTheirCount() throws Exception {
+    final String data = dir.resolve("sharded").toString();
+    final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    final Process first = start("serve", "--port", "0", "--shards", "3", "--data-dir", data);
+    final String base = "http://127.0.0.1:" + awaitPort(first);
+    assertEquals(
+        201,
+        client
+            .send(
+                HttpRequest.newBuilder(URI.create(base + "/v1/topics/orders"))
+                    .PUT(HttpRequest.BodyPublishers.ofString("{\"partitions\":6}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString())
+            .statusCode());
+    for (int p = 0; p < 6; p++) {
+      for (int i = 0; i <= p; i++) {
+        final HttpResponse<String> r =
+            client.send(
+                HttpRequest.newBuilder(
+                        URI.create(base + "/v1/topics/orders/records?partition=" + p))
+                    .POST(HttpRequest.BodyPublishers.ofString("p" + p + "-" + i))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+        assertTrue(r.body().contains("\"offset\":" + i), r.body());
+      }
+    }
+    first.destroy();
+    assertTrue(first.waitFor(10, TimeUnit.SECONDS));
+    assertEquals(0, first.exitValue(), output(first));
+    for (int k = 0; k < 3; k++) {
+      assertTrue(Files.isDirectory(Path.of(data, "shard-" + k)), "shard-" + k);
+    }
+
+    final Process wrong = start("serve", "--port", "0", "--shards", "2", "--data-dir", data);
+    assertTrue(wrong.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(ExitCode.FATAL, wrong.exitValue(), output(wrong));
+    assertTrue(output(wrong).contains("was created with 3 shards"), output(wrong));
+
+    final Process again = start("serve", "--port", "0", "--shards", "3", "--data-dir", data);
+    final String base2 = "http://127.0.0.1:" + awaitPort(again);
+    for (int p = 0; p < 6; p++) {
+      final HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(
+                      URI.create(base2 + "/v1/topics/orders/partitions/" + p + "/records?offset=0"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode(), r.body());
+      final String[] lines = r.body().strip().split("\n");
+      assertEquals(p + 1, lines.length, r.body());
+      assertTrue(lines[p].contains("\"value\":\"p" + p + "-" + p + "\""), r.body());
+    }
+    again.destroy();
+    assertTrue(again.waitFor(10, TimeUnit.SECONDS));
+  }
+
+  @Test
   void shouldExitOneWhenTheDataDirectoryIsInUse() throws Exception {
     final String data = dir.resolve("shared").toString();
     final Process first = start("serve", "--port", "0", "--data-dir", data);

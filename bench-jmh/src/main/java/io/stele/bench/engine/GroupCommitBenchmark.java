@@ -6,7 +6,7 @@ import io.stele.engine.AppendStatus;
 import io.stele.engine.Durability;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.Engines;
-import io.stele.engine.LogEngine;
+import io.stele.engine.NodeEngine;
 import io.stele.engine.TopicConfig;
 import java.nio.file.Path;
 import java.util.Map;
@@ -32,9 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The group-commit curve: N producer threads (JMH {@code -t}) each append one 64-byte record with
  * {@code local} durability and wait for its ack (closed loop), spread over P partitions of one
- * shard. Records per flush should grow with N (one flush covers every partition that wrote), so
- * durable throughput is bounded by CPU rather than by flush latency. Reported: acks/s, and flushes
- * and records per flush printed after each iteration.
+ * shard (or of {@code shards} shards). Records per flush should grow with N (one flush covers every
+ * partition that wrote), so durable throughput is bounded by CPU rather than by flush latency.
+ * Reported: acks/s, and flushes and records per flush printed after each iteration.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -48,7 +48,11 @@ public class GroupCommitBenchmark {
   @Param({"1", "8", "64"})
   int partitions;
 
-  LogEngine engine;
+  /** Shard logs of the node: partitions spread over them, each shard flushes on its own. */
+  @Param({"1"})
+  int shards;
+
+  NodeEngine engine;
   private Path dir;
   private final AtomicInteger threadIds = new AtomicInteger();
   long flushesAtStart;
@@ -58,8 +62,9 @@ public class GroupCommitBenchmark {
   public void setUp() throws Exception {
     dir = BenchSupport.tempDir("stele-gc");
     engine =
-        Engines.open(
+        Engines.openNode(
             EngineConfig.builder(dir)
+                .shards(shards)
                 .segmentBytes(256 << 20)
                 .checkpointIntervalBytes(1L << 40)
                 .build());
@@ -111,8 +116,8 @@ public class GroupCommitBenchmark {
     final long f = engine.metrics().flushes() - flushesAtStart;
     final long rec = engine.metrics().flushedRecords() - recordsAtStart;
     System.out.printf(
-        "  [partitions=%d] flushes=%d records=%d records/flush=%.1f%n",
-        partitions, f, rec, f == 0 ? 0.0 : (double) rec / f);
+        "  [partitions=%d shards=%d] flushes=%d records=%d records/flush=%.1f%n",
+        partitions, shards, f, rec, f == 0 ? 0.0 : (double) rec / f);
   }
 
   @Benchmark

@@ -50,7 +50,7 @@ final class Housekeeper implements Agent {
 
   @Override
   public String roleName() {
-    return "stele-housekeeper";
+    return "stele-shard-" + engine.shardId + "-housekeeper";
   }
 
   boolean canAcceptCheckpoint() {

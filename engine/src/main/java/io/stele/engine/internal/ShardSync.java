@@ -57,7 +57,7 @@ final class ShardSync implements Agent {
 
   @Override
   public String roleName() {
-    return "stele-shard-0-sync";
+    return "stele-shard-" + engine.shardId + "-sync";
   }
 
   @Override

@@ -97,7 +97,7 @@ final class ShardWriter implements Agent, MessageHandler {
 
   @Override
   public String roleName() {
-    return "stele-shard-0-writer";
+    return "stele-shard-" + engine.shardId + "-writer";
   }
 
   /**

@@ -20,11 +20,7 @@ import io.stele.engine.format.RecordCodec;
 import io.stele.engine.format.Utf8;
 import io.stele.engine.log.Segment;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -72,7 +68,7 @@ public final class StorageEngine implements LogEngine {
   private static final Logger LOG = LoggerFactory.getLogger(StorageEngine.class);
   private static final int MAX_LISTENERS = 1 << 16;
   private static final int MAX_PENDING_CONTROLS = 10_000;
-  private static final int MAX_PARTITIONS = 100_000;
+  static final int MAX_PARTITIONS = 100_000;
 
   final EngineConfig config;
   final Path shardDir;
@@ -111,8 +107,13 @@ public final class StorageEngine implements LogEngine {
   private final AgentThread writerThread;
   private final AgentThread syncThread;
   private final AgentThread housekeeperThread;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+
+  /** Held for the data directory when this engine opened it alone; else null. */
+  private final DataDirLock lock;
+
+  /** This shard's number: its directory is {@code shard-<id>}, its threads carry it. */
+  final int shardId;
+
   private final ConcurrentHashMap<AppendListener, Integer> listenerIds = new ConcurrentHashMap<>();
   private volatile AppendListener[] listenersById = new AppendListener[0];
   private final AtomicReference<String> failure = new AtomicReference<>();
@@ -125,22 +126,22 @@ public final class StorageEngine implements LogEngine {
 
   private StorageEngine(
       final EngineConfig config,
+      final int shardId,
       final Path shardDir,
       final Recovery.Result r,
-      final FileChannel lockChannel,
-      final FileLock lock)
+      final DataDirLock lock)
       throws IOException {
     this.config = config;
     this.writerIdle =
         new WakeableIdle(config.idleSpins(), config.idleYields(), 1_000, config.idleMaxParkNs());
     this.syncIdle =
         new WakeableIdle(config.idleSpins(), config.idleYields(), 1_000, config.idleMaxParkNs());
+    this.shardId = shardId;
     this.shardDir = shardDir;
     this.recovery = r;
     this.log = r.log();
     this.state = r.state();
     this.recoveredTailStart = r.fromCheckpoint() ? r.tailStart() : 0;
-    this.lockChannel = lockChannel;
     this.lock = lock;
     this.ring =
         new ManyToOneRingBuffer(
@@ -163,37 +164,36 @@ public final class StorageEngine implements LogEngine {
             onCrash);
   }
 
-  /** Opens and recovers {@code config.dataDir()}, then starts the threads. */
+  /** Opens and recovers {@code config.dataDir()} (one shard), then starts the threads. */
   public static StorageEngine open(final EngineConfig config) throws IOException {
-    Files.createDirectories(config.dataDir());
-    final FileChannel lockChannel =
-        FileChannel.open(
-            config.dataDir().resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    final FileLock lock;
+    final DataDirLock lock = DataDirLock.acquire(config.dataDir(), 1);
     try {
-      lock = lockChannel.tryLock();
-    } catch (final IOException e) {
-      lockChannel.close();
-      throw e;
-    }
-    if (lock == null) {
-      lockChannel.close();
-      throw new IOException("data directory " + config.dataDir() + " is in use by another engine");
-    }
-    try {
-      final Path shardDir = config.dataDir().resolve("shard-0");
-      final Recovery.Result r =
-          Recovery.recover(shardDir, config.segmentBytes(), config.indexIntervalBytes());
-      final StorageEngine e = new StorageEngine(config, shardDir, r, lockChannel, lock);
-      e.syncThread.start();
-      e.writerThread.start();
-      e.housekeeperThread.start();
-      return e;
+      return openShard(config, 0, lock);
     } catch (final IOException | RuntimeException e) {
       lock.release();
-      lockChannel.close();
       throw e;
     }
+  }
+
+  /**
+   * Opens and recovers shard {@code shardId} of {@code config.dataDir()}, then starts its threads;
+   * {@code lock}, if not null, is released when the shard closes (the caller holds the directory).
+   */
+  static StorageEngine openShard(
+      final EngineConfig config, final int shardId, final DataDirLock lock) throws IOException {
+    final Path shardDir = config.dataDir().resolve(shardDirName(shardId));
+    final Recovery.Result r =
+        Recovery.recover(shardDir, config.segmentBytes(), config.indexIntervalBytes());
+    final StorageEngine e = new StorageEngine(config, shardId, shardDir, r, lock);
+    e.syncThread.start();
+    e.writerThread.start();
+    e.housekeeperThread.start();
+    return e;
+  }
+
+  /** The directory of shard {@code shardId} inside the data directory. */
+  static String shardDirName(final int shardId) {
+    return "shard-" + shardId;
   }
 
   // ---- appends ------------------------------------------------------------------------------
@@ -1056,8 +1056,15 @@ public final class StorageEngine implements LogEngine {
   void fail(final String reason) {
     if (failure.compareAndSet(null, reason)) {
       LOG.error("storage failed, the node stops acknowledging writes: {}", reason);
+      onFailure.accept(reason);
     }
   }
+
+  /**
+   * Told once, on the failing thread, when this shard fails: a node of several shards fails them
+   * all (a failed flush is fatal for the node, not for one shard).
+   */
+  volatile java.util.function.Consumer<String> onFailure = reason -> {};
 
   void reportDiskProblem(final String problem) {
     if (!problem.equals(diskProblem)) {
@@ -1173,11 +1180,8 @@ public final class StorageEngine implements LogEngine {
     }
     housekeeper.closeMark();
     log.closeAll();
-    try {
+    if (lock != null) {
       lock.release();
-      lockChannel.close();
-    } catch (final IOException ignored) {
-      // closing
     }
   }
 }

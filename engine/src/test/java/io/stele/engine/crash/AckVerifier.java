@@ -1,7 +1,7 @@
 package io.stele.engine.crash;
 
+import io.stele.engine.Engine;
 import io.stele.engine.ReadStatus;
-import io.stele.engine.internal.StorageEngine;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -56,7 +56,7 @@ final class AckVerifier {
    *
    * @param partitions number of partitions of the topic
    */
-  List<String> verify(final StorageEngine e, final String topic, final int partitions) {
+  List<String> verify(final Engine e, final String topic, final int partitions) {
     final List<String> problems = new ArrayList<>();
     if (e.describeTopic(topic) == null) {
       if (count() > 0) {

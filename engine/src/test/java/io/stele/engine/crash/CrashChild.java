@@ -6,8 +6,8 @@ import io.stele.engine.AppendStatus;
 import io.stele.engine.Durability;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.Engines;
+import io.stele.engine.NodeEngine;
 import io.stele.engine.TopicConfig;
-import io.stele.engine.internal.StorageEngine;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -20,8 +20,9 @@ import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * Child JVM for the crash tests: opens the engine in {@code args[0]}, appends with {@code local}
- * durability from several threads until killed, and prints one line per acknowledgement:
+ * Child JVM for the crash tests: opens the engine in {@code args[0]} (label {@code args[1]},
+ * segment bytes {@code args[2]}, shards {@code args[3]}), appends with {@code local} durability
+ * from several threads until killed, and prints one line per acknowledgement:
  *
  * <pre>
  *   A partition baseOffset count value...
@@ -43,21 +44,22 @@ public final class CrashChild {
     final Path dir = Path.of(args[0]);
     final String label = args[1];
     final int segmentBytes = args.length > 2 ? Integer.parseInt(args[2]) : 1 << 20;
+    final int shards = args.length > 3 ? Integer.parseInt(args[3]) : 1;
     final PrintStream out =
         new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.US_ASCII);
-    final StorageEngine engine =
-        (StorageEngine)
-            Engines.open(
-                EngineConfig.builder(dir)
-                    .segmentBytes(segmentBytes)
-                    .ingressRingBytes(1 << 20)
-                    .maxBatchBytes(64 * 1024)
-                    .writeBufferBytes(256 * 1024)
-                    .pendingCapacity(1024)
-                    .indexIntervalBytes(1024)
-                    .checkpointIntervalBytes(256 * 1024)
-                    .durableMarkIntervalMs(5)
-                    .build());
+    final NodeEngine engine =
+        Engines.openNode(
+            EngineConfig.builder(dir)
+                .shards(shards)
+                .segmentBytes(segmentBytes)
+                .ingressRingBytes(1 << 20)
+                .maxBatchBytes(64 * 1024)
+                .writeBufferBytes(256 * 1024)
+                .pendingCapacity(1024)
+                .indexIntervalBytes(1024)
+                .checkpointIntervalBytes(256 * 1024)
+                .durableMarkIntervalMs(5)
+                .build());
     if (engine.describeTopic(TOPIC) == null) {
       final CountDownLatch created = new CountDownLatch(1);
       engine.createTopic(
@@ -79,7 +81,7 @@ public final class CrashChild {
   }
 
   private static void produce(
-      final StorageEngine engine, final PrintStream out, final String label, final int thread) {
+      final NodeEngine engine, final PrintStream out, final String label, final int thread) {
     final Semaphore inFlight = new Semaphore(IN_FLIGHT);
     final AppendRequest r = new AppendRequest(4);
     final java.util.concurrent.ConcurrentHashMap<Long, String> values =

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.stele.engine.EngineFixture;
-import io.stele.engine.internal.StorageEngine;
+import io.stele.engine.Engines;
+import io.stele.engine.NodeEngine;
+import io.stele.engine.internal.ShardedEngine;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
@@ -32,14 +34,31 @@ class CrashRecoveryTest {
     runCycles(25, Long.getLong("stele.seed", System.nanoTime()));
   }
 
+  /** The same with three shards: each partition of the topic lives in its own shard. */
+  @Test
+  void shouldKeepEveryAckedRecordOfEveryShardAcrossSigkill() throws Exception {
+    final long seed = Long.getLong("stele.seed", System.nanoTime());
+    final java.util.Set<Integer> used = new java.util.HashSet<>();
+    for (int p = 0; p < CrashChild.PARTITIONS; p++) {
+      used.add(ShardedEngine.shardOf(CrashChild.TOPIC, p, 3));
+    }
+    assertEquals(3, used.size(), "the topic's partitions are spread over the three shards");
+    runCycles(3, seed, 3);
+  }
+
   private void runCycles(final int cycles, final long seed) throws Exception {
+    runCycles(cycles, seed, 1);
+  }
+
+  private void runCycles(final int cycles, final long seed, final int shards) throws Exception {
     final Random random = new Random(seed);
     final AckVerifier acks = new AckVerifier();
     final Path data = dir.resolve("data");
     for (int cycle = 0; cycle < cycles; cycle++) {
       final int target = 20 + random.nextInt(600);
       final ChildProcess child =
-          ChildProcess.start(ChildProcess.javaCommand(data, "c" + cycle, "262144"));
+          ChildProcess.start(
+              ChildProcess.javaCommand(data, "c" + cycle, "262144", String.valueOf(shards)));
       final boolean reached = child.awaitLines(l -> countAcks(l) >= target, 60_000);
       child.kill();
       assertTrue(
@@ -56,7 +75,7 @@ class CrashRecoveryTest {
           child.lines.stream().noneMatch(l -> l.startsWith("F ")),
           "seed " + seed + ": a failure was reported: " + child.lines);
       acks.addAcks(child.lines);
-      try (StorageEngine e = EngineFixture.open(data)) {
+      try (NodeEngine e = Engines.openNode(EngineFixture.small(data).shards(shards).build())) {
         final List<String> problems = acks.verify(e, CrashChild.TOPIC, CrashChild.PARTITIONS);
         assertEquals(
             List.of(),
