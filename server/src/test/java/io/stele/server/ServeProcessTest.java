@@ -195,6 +195,7 @@ class ServeProcessTest {
     }
     again.destroy();
     assertTrue(again.waitFor(10, TimeUnit.SECONDS));
+    assertEquals(0, again.exitValue(), output(again));
   }
 
   @Test

@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -46,8 +47,13 @@ import org.slf4j.LoggerFactory;
  *       in some other shards only; reconcile deletes it there (the create was never acknowledged).
  *   <li>delete: shard 0 first, then the others. A crash after shard 0 leaves it elsewhere;
  *       reconcile finishes the delete.
- *   <li>attribute update: shard 0 first, then the others; reconcile copies shard 0's attributes.
+ *   <li>attribute update: shards 1..n-1 first, shard 0 last; reconcile copies shard 0's attributes
+ *       (undoing an update that was never acknowledged).
  * </ul>
+ *
+ * <p>A topic takes appends, reads and commits only while it is {@link #ready}: from the moment
+ * shard 0 holds its create durably until its delete starts. A step that fails half-way is undone
+ * (create, update) or repeated until done (the rest of a delete).
  *
  * <p>A failed flush in any shard fails every shard: the node stops acknowledging.
  */
@@ -62,6 +68,16 @@ public final class ShardedEngine implements NodeEngine {
   private final Metrics metrics = new Metrics();
   private final String reconciled;
 
+  /**
+   * Topics whose create is durable in shard 0 and not being deleted: only these take appends, reads
+   * and commits (another shard may hold a topic shard 0 does not yet).
+   */
+  private final java.util.Set<String> ready = ConcurrentHashMap.newKeySet();
+
+  private final java.util.concurrent.atomic.AtomicBoolean failing =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private volatile boolean closing;
+
   private ShardedEngine(final StorageEngine[] shards, final DataDirLock lock) throws IOException {
     this.shards = shards;
     this.lock = lock;
@@ -69,6 +85,9 @@ public final class ShardedEngine implements NodeEngine {
       s.onFailure = this::failAll;
     }
     this.reconciled = reconcile();
+    for (final TopicDescription d : shards[0].listTopics()) {
+      ready.add(d.name());
+    }
     this.admin =
         new ThreadPoolExecutor(
             1,
@@ -122,22 +141,26 @@ public final class ShardedEngine implements NodeEngine {
       t.start();
       opened.add(f);
     }
-    IOException first = null;
+    // every recovery finishes (or fails) before open returns or throws: the caller closes what
+    // opened, and nothing keeps running without the directory's lock
+    Throwable first = null;
     for (final CompletableFuture<Void> f : opened) {
       try {
         f.join();
       } catch (final java.util.concurrent.CompletionException e) {
-        final Throwable c = e.getCause();
-        if (c instanceof RuntimeException r) {
-          throw r;
-        }
         if (first == null) {
-          first = c instanceof IOException io ? io : new IOException(c);
+          first = e.getCause();
         }
       }
     }
+    if (first instanceof RuntimeException r) {
+      throw r;
+    }
+    if (first instanceof Error err) {
+      throw err;
+    }
     if (first != null) {
-      throw first;
+      throw first instanceof IOException io ? io : new IOException(first);
     }
   }
 
@@ -158,9 +181,12 @@ public final class ShardedEngine implements NodeEngine {
     return shards[k];
   }
 
+  /** A failed shard fails them all, each with the first failure's reason (no nesting). */
   private void failAll(final String reason) {
-    for (int k = 0; k < shards.length; k++) {
-      shards[k].fail("shard " + k + " stopped with the node: " + reason);
+    if (failing.compareAndSet(false, true)) {
+      for (final StorageEngine s : shards) {
+        s.fail(reason);
+      }
     }
   }
 
@@ -258,16 +284,53 @@ public final class ShardedEngine implements NodeEngine {
     try {
       admin.execute(op);
     } catch (final RejectedExecutionException e) {
-      if (listener != null) {
-        listener.onComplete(
-            admin.isShutdown() ? TopicStatus.STORAGE_FAILED : TopicStatus.BACKPRESSURE, null);
-      }
+      tell(
+          listener,
+          admin.isShutdown() ? TopicStatus.STORAGE_FAILED : TopicStatus.BACKPRESSURE,
+          null);
     }
   }
 
-  private void answer(final TopicListener listener, final TopicStatus status, final String name) {
-    if (listener != null) {
-      listener.onComplete(status, describeTopic(name));
+  private static void tell(
+      final TopicListener listener, final TopicStatus status, final TopicDescription d) {
+    if (listener == null) {
+      return;
+    }
+    try {
+      listener.onComplete(status, d);
+    } catch (final RuntimeException e) {
+      LOG.error("topic listener failed", e);
+    }
+  }
+
+  /**
+   * Repeats a step that must happen for the shards to agree (finishing a delete, undoing a partial
+   * create or update) while the shard refuses it for a passing reason (queue full, no room for a
+   * new segment): waits with back-off until it is done or the node fails or closes.
+   */
+  private TopicStatus stepUntilDone(
+      final StorageEngine shard,
+      final java.util.function.Consumer<TopicListener> op,
+      final TopicStatus... done) {
+    long backoffMs = 1;
+    while (true) {
+      final TopicStatus status = step(shard, op);
+      for (final TopicStatus d : done) {
+        if (status == d) {
+          return status;
+        }
+      }
+      if (!shard.isHealthy() || closing) {
+        return status;
+      }
+      LOG.warn("shard {} refused a topic step ({}); retrying", shard.shardId, status);
+      try {
+        Thread.sleep(backoffMs);
+      } catch (final InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return status;
+      }
+      backoffMs = Math.min(100, backoffMs * 2);
     }
   }
 
@@ -285,6 +348,12 @@ public final class ShardedEngine implements NodeEngine {
     runAdmin(listener, () -> create(name, config, durability, listener));
   }
 
+  /**
+   * Shards 1..n-1 first, shard 0 last; the topic takes appends, reads and commits only once shard 0
+   * holds it durably (before, a crash would let {@link #reconcile} undo records another shard had
+   * already acknowledged). A topic operation completes only once its control batch is flushed,
+   * whatever durability it asks for, which this order relies on.
+   */
   private void create(
       final String name,
       final TopicConfig config,
@@ -293,30 +362,45 @@ public final class ShardedEngine implements NodeEngine {
     final StorageEngine truth = shards[0];
     if (truth.describeTopic(name) != null) {
       // exists everywhere: shard 0 tells EXISTS from CONFLICT
-      truth.createTopic(
-          name, config, durability, listener == null ? null : (s, d) -> answer(listener, s, name));
+      truth.createTopic(name, config, durability, (s, d) -> tell(listener, s, describeTopic(name)));
       return;
     }
-    int created = 1;
     TopicStatus status = TopicStatus.CREATED;
-    for (; created < shards.length && status == TopicStatus.CREATED; created++) {
+    int created = 1;
+    while (created < shards.length) {
       final StorageEngine s = shards[created];
       status = step(s, l -> s.createTopic(name, config, durability, l));
+      if (status != TopicStatus.CREATED) {
+        break;
+      }
+      created++;
     }
     if (status == TopicStatus.CREATED) {
       status = step(truth, l -> truth.createTopic(name, config, durability, l));
-    } else {
-      created--; // the failed shard has nothing to undo
     }
-    if (status != TopicStatus.CREATED) {
+    if (status == TopicStatus.CREATED) {
+      ready.add(name);
+    } else {
       for (int k = 1; k < created; k++) {
         final StorageEngine s = shards[k];
-        step(s, l -> s.deleteTopic(name, Durability.LOCAL, l));
+        stepUntilDone(
+            s,
+            l -> s.deleteTopic(name, Durability.LOCAL, l),
+            TopicStatus.OK,
+            TopicStatus.NOT_FOUND);
+      }
+      if (status == TopicStatus.EXISTS || status == TopicStatus.CONFLICT) {
+        status = TopicStatus.STORAGE_FAILED; // another shard disagreed with shard 0
       }
     }
-    answer(listener, status, name);
+    tell(listener, status, describeTopic(name));
   }
 
+  /**
+   * Shards 1..n-1 first, shard 0 last, so a reader never sees on shard 0 an attribute (such as
+   * {@code closed}) a partition's shard does not enforce yet; {@link #reconcile} undoes an update
+   * shard 0 never took, and a failed one is undone at once.
+   */
   @Override
   public void updateTopicAttributes(
       final String name,
@@ -325,22 +409,48 @@ public final class ShardedEngine implements NodeEngine {
       final TopicListener listener) {
     Objects.requireNonNull(name, "name");
     final Map<String, String> copy = Map.copyOf(attributes);
-    runAdmin(
-        listener,
-        () -> {
-          final StorageEngine truth = shards[0];
-          final TopicStatus status =
-              step(truth, l -> truth.updateTopicAttributes(name, copy, durability, l));
-          if (status == TopicStatus.OK) {
-            for (int k = 1; k < shards.length; k++) {
-              final StorageEngine s = shards[k];
-              step(s, l -> s.updateTopicAttributes(name, copy, durability, l));
-            }
-          }
-          answer(listener, status, name);
-        });
+    runAdmin(listener, () -> update(name, copy, durability, listener));
   }
 
+  private void update(
+      final String name,
+      final Map<String, String> attributes,
+      final Durability durability,
+      final TopicListener listener) {
+    final TopicDescription before = ready.contains(name) ? shards[0].describeTopic(name) : null;
+    if (before == null) {
+      tell(listener, TopicStatus.NOT_FOUND, null);
+      return;
+    }
+    TopicStatus status = TopicStatus.OK;
+    int updated = 1;
+    while (updated < shards.length) {
+      final StorageEngine s = shards[updated];
+      status = step(s, l -> s.updateTopicAttributes(name, attributes, durability, l));
+      if (status != TopicStatus.OK) {
+        break;
+      }
+      updated++;
+    }
+    if (status == TopicStatus.OK) {
+      final StorageEngine truth = shards[0];
+      status = step(truth, l -> truth.updateTopicAttributes(name, attributes, durability, l));
+    }
+    if (status != TopicStatus.OK) {
+      final Map<String, String> old = before.config().attributes();
+      for (int k = 1; k < updated; k++) {
+        final StorageEngine s = shards[k];
+        stepUntilDone(
+            s, l -> s.updateTopicAttributes(name, old, Durability.LOCAL, l), TopicStatus.OK);
+      }
+    }
+    tell(listener, status, describeTopic(name));
+  }
+
+  /**
+   * Shard 0 first (from then on the topic is gone, and {@link #reconcile} finishes the delete after
+   * a crash), then the rest, each until it is done.
+   */
   @Override
   public void deleteTopic(
       final String name, final Durability durability, final TopicListener listener) {
@@ -349,22 +459,28 @@ public final class ShardedEngine implements NodeEngine {
         listener,
         () -> {
           final StorageEngine truth = shards[0];
+          final boolean wasReady = ready.remove(name);
           final TopicStatus status = step(truth, l -> truth.deleteTopic(name, durability, l));
           if (status == TopicStatus.OK) {
             for (int k = 1; k < shards.length; k++) {
               final StorageEngine s = shards[k];
-              step(s, l -> s.deleteTopic(name, durability, l));
+              stepUntilDone(
+                  s,
+                  l -> s.deleteTopic(name, durability, l),
+                  TopicStatus.OK,
+                  TopicStatus.NOT_FOUND);
             }
+          } else if (wasReady && truth.describeTopic(name) != null) {
+            ready.add(name);
           }
-          if (listener != null) {
-            listener.onComplete(status, null);
-          }
+          tell(listener, status, null);
         });
   }
 
   @Override
   public TopicDescription describeTopic(final String name) {
-    final TopicDescription d0 = name == null ? null : shards[0].describeTopic(name);
+    final TopicDescription d0 =
+        name == null || !ready.contains(name) ? null : shards[0].describeTopic(name);
     if (d0 == null) {
       return null;
     }
@@ -403,7 +519,7 @@ public final class ShardedEngine implements NodeEngine {
   @Override
   public AppendStatus append(final AppendRequest request, final AppendListener listener) {
     final String topic = request.topic();
-    if (topic == null) {
+    if (topic == null || !ready.contains(topic)) {
       return AppendStatus.UNKNOWN_TOPIC;
     }
     return owner(topic, request.partition()).append(request, listener);
@@ -417,7 +533,7 @@ public final class ShardedEngine implements NodeEngine {
       final int maxRecords,
       final int maxBytes,
       final RecordVisitor visitor) {
-    if (topic == null) {
+    if (topic == null || !ready.contains(topic)) {
       return ReadStatus.UNKNOWN_TOPIC;
     }
     return owner(topic, partition).read(topic, partition, offset, maxRecords, maxBytes, visitor);
@@ -425,7 +541,7 @@ public final class ShardedEngine implements NodeEngine {
 
   @Override
   public long offsetForTimestamp(final String topic, final int partition, final long timestampMs) {
-    return topic == null
+    return topic == null || !ready.contains(topic)
         ? -1
         : owner(topic, partition).offsetForTimestamp(topic, partition, timestampMs);
   }
@@ -439,6 +555,10 @@ public final class ShardedEngine implements NodeEngine {
       final Durability durability,
       final TopicListener listener) {
     Objects.requireNonNull(topic, "topic");
+    if (!ready.contains(topic)) {
+      tell(listener, TopicStatus.NOT_FOUND, null);
+      return;
+    }
     owner(topic, partition).commitOffset(group, topic, partition, offset, durability, listener);
   }
 
@@ -563,6 +683,7 @@ public final class ShardedEngine implements NodeEngine {
 
   @Override
   public void close() {
+    closing = true;
     admin.shutdown();
     try {
       if (!admin.awaitTermination(STEP_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
@@ -571,18 +692,25 @@ public final class ShardedEngine implements NodeEngine {
     } catch (final InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    final List<Thread> closing = new ArrayList<>();
+    final List<Thread> closers = new ArrayList<>();
     for (final StorageEngine s : shards) {
       final Thread t = new Thread(s::close, "stele-shard-" + s.shardId + "-close");
       t.start();
-      closing.add(t);
+      closers.add(t);
     }
-    for (final Thread t : closing) {
-      try {
-        t.join();
-      } catch (final InterruptedException e) {
-        Thread.currentThread().interrupt();
+    boolean interrupted = false;
+    for (final Thread t : closers) {
+      while (true) {
+        try {
+          t.join();
+          break;
+        } catch (final InterruptedException e) {
+          interrupted = true; // the lock is released only once every shard has closed
+        }
       }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
     lock.release();
   }

@@ -165,6 +165,15 @@ class ShardedEngineTest {
             "partition " + p + " is closed in its shard");
       }
     }
+    // after a restart the recreated topic is still empty and closed: none of the first one's
+    // records came back with it
+    try (NodeEngine e = Engines.openNode(config(SHARDS))) {
+      assertEquals("true", e.describeTopic("d").config().attributes().get("closed"));
+      for (int p = 0; p < PARTITIONS; p++) {
+        assertEquals(0, e.describeTopic("d").partitions().get(p).endOffset());
+        assertEquals(List.of(), EngineFixture.readAll(e, "d", p, 0, 10));
+      }
+    }
   }
 
   /** Builds shard states by hand as a crash between shards would leave them, then opens. */
@@ -225,6 +234,41 @@ class ShardedEngineTest {
     // settled durably: a second open changes nothing
     try (NodeEngine e = Engines.openNode(c)) {
       assertTrue(!e.recoverySummary().contains("settled"), e.recoverySummary());
+    }
+  }
+
+  /** A topic another shard holds while shard 0 does not yet (a create in flight) is not there. */
+  @Test
+  void shouldNotServeATopicBeforeShardZeroHoldsIt() throws Exception {
+    try (NodeEngine e = Engines.openNode(config(SHARDS))) {
+      final ShardedEngine s = (ShardedEngine) e;
+      int q = 0;
+      while (ShardedEngine.shardOf("ghost", q, SHARDS) != 1) {
+        q++;
+      }
+      final int p = q;
+      assertEquals(
+          TopicStatus.CREATED, create(s.shard(1), "ghost", new TopicConfig(8, -1, -1, Map.of())));
+      final AppendRequest r = new AppendRequest(1);
+      final Completions c = new Completions();
+      assertEquals(
+          AppendStatus.UNKNOWN_TOPIC,
+          EngineFixture.append(e, r, c, "ghost", p, Durability.LOCAL, 1, "early"));
+      assertNull(e.describeTopic("ghost"));
+      assertEquals(
+          io.stele.engine.ReadStatus.UNKNOWN_TOPIC,
+          e.read("ghost", p, 0, 1, 1, (o, ts, b, ko, kl, vo, vl) -> true));
+      assertEquals(
+          TopicStatus.NOT_FOUND,
+          Completions.await(
+                  Completions.topicFuture(
+                      l -> e.commitOffset("g", "ghost", p, 0, Durability.LOCAL, l)))
+              .status());
+      // the control: shard 1 itself takes the append
+      assertEquals(
+          AppendStatus.ACCEPTED,
+          EngineFixture.append(s.shard(1), r, c, "ghost", p, Durability.LOCAL, 2, "direct"));
+      assertEquals(AppendStatus.OK, c.next().status());
     }
   }
 
