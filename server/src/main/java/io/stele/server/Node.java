@@ -198,9 +198,10 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * The engine's limits follow from the HTTP limits: one produce request is one log batch, so the
-   * largest batch is the largest body plus the per-record framing of the most records a request may
-   * carry; the ingress ring holds at least eight such batches.
+   * The engine's limits follow from the HTTP limits: one produce request goes into one log batch
+   * (the writer joins queued requests to the same partition up to the same bound), so the largest
+   * batch is the largest body plus the per-record framing of the most records a request may carry;
+   * the ingress ring holds at least eight such requests.
    */
   static EngineConfig engineConfig(
       final Configuration config, final java.nio.file.Path dir, final boolean cluster) {

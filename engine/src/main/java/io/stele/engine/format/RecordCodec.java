@@ -135,6 +135,64 @@ public final class RecordCodec {
   }
 
   /**
+   * Copies the well-formed record at {@code src[from]} to {@code dst[to]} with its offset delta
+   * increased by {@code offsetShift} and its timestamp delta by {@code timestampShift}: how a
+   * request's records, encoded relative to the request, join a batch that already holds others.
+   *
+   * @return the bytes read from {@code src} in the low 32 bits, the bytes written to {@code dst} in
+   *     the high 32 bits
+   */
+  public static long rebase(
+      final DirectBuffer src,
+      final int from,
+      final MutableDirectBuffer dst,
+      final int to,
+      final int offsetShift,
+      final long timestampShift) {
+    int i = from;
+    int body = 0;
+    for (int shift = 0; ; shift += 7) {
+      final byte b = src.getByte(i++);
+      body |= (b & 0x7F) << shift;
+      if (b >= 0) {
+        break;
+      }
+    }
+    final int bodyStart = i;
+    int offsetDelta = 0;
+    for (int shift = 0; ; shift += 7) {
+      final byte b = src.getByte(i++);
+      offsetDelta |= (b & 0x7F) << shift;
+      if (b >= 0) {
+        break;
+      }
+    }
+    long tsField = 0;
+    for (int shift = 0; ; shift += 7) {
+      final byte b = src.getByte(i++);
+      tsField |= (long) (b & 0x7F) << shift;
+      if (b >= 0) {
+        break;
+      }
+    }
+    final int rest = body - (i - bodyStart);
+    final int newOffsetDelta = offsetDelta + offsetShift;
+    final long newTs = zigzag(unzigzag(tsField) + timestampShift);
+    final int newBody = varintLength(newOffsetDelta) + varlongLength(newTs) + rest;
+    int o = to;
+    o += putVarint(dst, o, newBody);
+    o += putVarint(dst, o, newOffsetDelta);
+    o += putVarlong(dst, o, newTs);
+    dst.putBytes(o, src, i, rest);
+    o += rest;
+    final int read = i + rest - from;
+    return ((long) (o - to) << 32) | read;
+  }
+
+  /** The most {@link #rebase} can add to one record: longer delta and length varints. */
+  public static final int REBASE_GROWTH = 4 + 9 + 4;
+
+  /**
    * A reusable cursor over the records of one data batch. {@link #next()} decodes the following
    * record into the cursor's fields; every length is bounds-checked against the records section so
    * a malformed section yields {@code false}, never an exception.

@@ -6,6 +6,7 @@ import io.stele.engine.Durability;
 import io.stele.engine.TopicStatus;
 import io.stele.engine.format.BatchDescriptor;
 import io.stele.engine.format.ControlCodec;
+import io.stele.engine.format.RecordCodec;
 import io.stele.engine.format.Utf8;
 import io.stele.engine.log.Segment;
 import java.io.IOException;
@@ -50,6 +51,7 @@ final class ShardWriter implements Agent, MessageHandler {
   private final long checkpointIntervalBytes;
   private final long retentionIntervalMs;
   private final long drainBelowUnflushed;
+  private final int maxBatchBytes;
 
   /** Log position of writeBuffer[0]. */
   private long bufferStart;
@@ -65,6 +67,23 @@ final class ShardWriter implements Agent, MessageHandler {
   private long lastCheckpointPosition;
   private long nextRetentionMs;
   private long term;
+
+  /**
+   * The open batch: consecutive appends to one partition without a producer id or stream-seq token
+   * join one batch (one header, one checksum, one index update) until another kind of message, a
+   * full buffer or the end of the drain seals it. -1: none open. Each append keeps its own pending
+   * entry and completion; the entries learn the batch's end position and log index when it seals.
+   */
+  private int openAt = -1;
+
+  private PartitionState openPartition;
+  private int openTopicId;
+  private int openCount;
+  private int openRecordsLength;
+  private long openBase;
+  private long openFirstTimestamp;
+  private long openMaxTimestamp;
+  private long openFirstPending;
 
   /** In a cluster: the term this writer was opened for by {@code lead}; 0 = closed. */
   private long openTerm;
@@ -85,6 +104,7 @@ final class ShardWriter implements Agent, MessageHandler {
     this.checkpointIntervalBytes = engine.config.checkpointIntervalBytes();
     this.retentionIntervalMs = engine.config.retentionCheckIntervalMs();
     this.drainBelowUnflushed = ShardLog.UNFLUSHED_LIMIT - 2L * engine.config.writeBufferBytes();
+    this.maxBatchBytes = engine.config.maxBatchBytes();
     this.bufferStart = log.appendPosition.get();
     this.lastCheckpointPosition = engine.recoveredTailStart;
     this.term = state.lastTerm;
@@ -244,14 +264,20 @@ final class ShardWriter implements Agent, MessageHandler {
       }
     }
 
+    final long ts0 = b.getLong(index + IngressDescriptor.TIMESTAMP);
+    final long ts = ts0 == 0 ? nowMs : ts0;
+    if (pid == null && ssLen == 0) {
+      appendToOpenBatch(
+          b, strings, recLen, count, corr, listener, p, topicId, partition, ts, durability);
+      return;
+    }
+    sealOpenBatch();
     final int batchLength = BatchDescriptor.HEADER_LENGTH + pidLen + ssLen + recLen;
     final int o = claim(BatchDescriptor.alignedLength(batchLength));
     if (o < 0) {
       reject(corr, listener, p, durability, AppendStatus.STORAGE_FAILED, -1);
       return;
     }
-    final long ts0 = b.getLong(index + IngressDescriptor.TIMESTAMP);
-    final long ts = ts0 == 0 ? nowMs : ts0;
     final long base = p.nextOffset;
     BatchDescriptor.putHeader(
         writeBuffer,
@@ -297,6 +323,135 @@ final class ShardWriter implements Agent, MessageHandler {
         term);
   }
 
+  /**
+   * Appends a request's records (no producer id, no stream-seq token) to the open batch if it is
+   * for the same partition and there is room; else seals it and opens a new one with them.
+   */
+  private void appendToOpenBatch(
+      final MutableDirectBuffer b,
+      final int records,
+      final int recLen,
+      final int count,
+      final long corr,
+      final AppendListener listener,
+      final PartitionState p,
+      final int topicId,
+      final int partition,
+      final long ts,
+      final byte durability) {
+    if (openAt >= 0
+        && openPartition == p
+        && roomToGrow(recLen + count * RecordCodec.REBASE_GROWTH)) {
+      final long base = openBase + openCount;
+      final long shift = ts - openFirstTimestamp;
+      int from = records;
+      int to = openAt + BatchDescriptor.HEADER_LENGTH + openRecordsLength;
+      final int end = records + recLen;
+      while (from < end) {
+        final long rw = RecordCodec.rebase(b, from, writeBuffer, to, openCount, shift);
+        from += (int) rw;
+        to += (int) (rw >>> 32);
+      }
+      openRecordsLength = to - openAt - BatchDescriptor.HEADER_LENGTH;
+      openCount += count;
+      openMaxTimestamp = Math.max(openMaxTimestamp, ts);
+      writeOffset = to;
+      stageOpen(corr, listener, p, base, count, durability);
+      return;
+    }
+    sealOpenBatch();
+    final int o = claim(BatchDescriptor.alignedLength(BatchDescriptor.HEADER_LENGTH + recLen));
+    if (o < 0) {
+      reject(corr, listener, p, durability, AppendStatus.STORAGE_FAILED, -1);
+      return;
+    }
+    writeBuffer.putBytes(o + BatchDescriptor.HEADER_LENGTH, b, records, recLen);
+    openAt = o;
+    openPartition = p;
+    openTopicId = topicId;
+    openCount = count;
+    openRecordsLength = recLen;
+    openBase = p.nextOffset;
+    openFirstTimestamp = ts;
+    openMaxTimestamp = ts;
+    openFirstPending = pending.staged;
+    writeOffset = o + BatchDescriptor.HEADER_LENGTH + recLen;
+    stageOpen(corr, listener, p, openBase, count, durability);
+  }
+
+  /** Whether the open batch can take {@code bytes} more: buffer, segment and batch size. */
+  private boolean roomToGrow(final int bytes) {
+    final int end = BatchDescriptor.alignedLength(writeOffset + bytes);
+    return end <= writeBuffer.capacity()
+        && bufferStart + end <= log.active().endPosition()
+        && openRecordsLength + bytes <= maxBatchBytes;
+  }
+
+  /** Stages an append of the open batch; its end position and log index follow at the seal. */
+  private void stageOpen(
+      final long corr,
+      final AppendListener listener,
+      final PartitionState p,
+      final long base,
+      final int count,
+      final byte durability) {
+    pending.stage(
+        PendingQueue.KIND_APPEND,
+        corr,
+        listener,
+        p,
+        base,
+        count,
+        Long.MAX_VALUE, // set by sealOpenBatch, before the entry is published
+        base + count,
+        durability,
+        OK,
+        -1,
+        term);
+  }
+
+  /** Writes the open batch's header and checksum and applies it to the state; no-op if none. */
+  private void sealOpenBatch() {
+    final int o = openAt;
+    if (o < 0) {
+      return;
+    }
+    openAt = -1;
+    final int batchLength = BatchDescriptor.HEADER_LENGTH + openRecordsLength;
+    BatchDescriptor.putHeader(
+        writeBuffer,
+        o,
+        BatchDescriptor.TYPE_DATA,
+        openCount,
+        state.nextLogIndex,
+        term,
+        openTopicId,
+        openPartition.partition,
+        openBase,
+        openFirstTimestamp,
+        openMaxTimestamp,
+        -1,
+        -1,
+        0,
+        0,
+        openRecordsLength);
+    final int aligned = BatchDescriptor.seal(writeBuffer, writeView, o, batchLength, crc);
+    final long position = bufferStart + o;
+    state.apply(writeBuffer, o, position, null, null);
+    writeOffset = o + aligned;
+    appendedRecords += openCount;
+    appendedBytes += aligned;
+    final long end = position + aligned;
+    final long logIndex = state.nextLogIndex - 1;
+    for (long i = openFirstPending; i < pending.staged; i++) {
+      final int slot = (int) (i & pending.mask);
+      pending.endPositions[slot] = end;
+      pending.logIndexes[slot] = logIndex;
+      pending.terms[slot] = term;
+    }
+    openPartition = null;
+  }
+
   private void reject(
       final long corr,
       final AppendListener listener,
@@ -304,6 +459,7 @@ final class ShardWriter implements Agent, MessageHandler {
       final byte durability,
       final AppendStatus status,
       final long baseOffset) {
+    sealOpenBatch();
     pending.stage(
         PendingQueue.KIND_APPEND,
         corr,
@@ -376,6 +532,7 @@ final class ShardWriter implements Agent, MessageHandler {
 
   /** Writes the staged batches with one positional write, then publishes and acks. */
   void flushWrites() {
+    sealOpenBatch();
     if (writeOffset > 0) {
       final Segment active = log.active();
       if (awaitUnflushedRoom(bufferStart + writeOffset)) {
@@ -478,6 +635,7 @@ final class ShardWriter implements Agent, MessageHandler {
   // ---- control ------------------------------------------------------------------------------
 
   private void onControl(final ControlCommand c) {
+    sealOpenBatch();
     if (c.op == ControlCommand.Op.SNAPSHOT) {
       flushWrites();
       c.future.complete(state.snapshot(bufferStart, log.segmentBytes));

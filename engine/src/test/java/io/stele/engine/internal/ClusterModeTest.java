@@ -80,6 +80,7 @@ class ClusterModeTest {
 
       assertEquals(
           AppendStatus.ACCEPTED, append(e, r, c, "t", 0, Durability.QUORUM, 1, "a")); // index 3
+      awaitLastIndex(e, 3); // written before the next append, which would otherwise join its batch
       assertEquals(
           AppendStatus.ACCEPTED, append(e, r, c, "t", 0, Durability.LOCAL, 2, "b")); // index 4
       final Completions.Done local = c.next();
