@@ -29,10 +29,20 @@ public final class PeerFrameDecoder extends ByteToMessageDecoder {
   private static final MessageType[] TYPES = MessageType.values();
   private static final EntryType[] ENTRY_TYPES = EntryType.values();
 
+  /** A frame must arrive within this, plus {@link #STALL_NS_PER_BYTE} per byte of its length. */
+  static final long STALL_BASE_NS = 2_000_000_000L;
+
+  /** 1 µs per byte: a frame slower than 1 MB/s on average is taken for a corrupted length. */
+  static final long STALL_NS_PER_BYTE = 1_000L;
+
   private final int maxFrameLength;
   private final TransportCounters counters;
+  private final java.util.function.LongSupplier clock;
   private final Crc32c crc = new Crc32c();
   private boolean failed;
+
+  /** When the first bytes of the frame still incomplete arrived; -1 if none is pending. */
+  private long partialSinceNs = -1;
 
   /**
    * Creates a decoder.
@@ -41,11 +51,20 @@ public final class PeerFrameDecoder extends ByteToMessageDecoder {
    * @param counters where failures are counted
    */
   public PeerFrameDecoder(final int maxFrameLength, final TransportCounters counters) {
+    this(maxFrameLength, counters, System::nanoTime);
+  }
+
+  /** As above, with the clock that times incomplete frames (tests). */
+  PeerFrameDecoder(
+      final int maxFrameLength,
+      final TransportCounters counters,
+      final java.util.function.LongSupplier clock) {
     if (maxFrameLength < MIN_MAX_FRAME_LENGTH) {
       throw new IllegalArgumentException("maxFrameLength=" + maxFrameLength);
     }
     this.maxFrameLength = maxFrameLength;
     this.counters = counters;
+    this.clock = clock;
   }
 
   @Override
@@ -58,8 +77,18 @@ public final class PeerFrameDecoder extends ByteToMessageDecoder {
         return;
       }
       if (in.readableBytes() < length) {
+        // A bit flipped in the length field of a small frame can announce megabytes: the reader
+        // would wait for them while the sender, waiting for answers, sends only heartbeats. Such a
+        // frame is given up on (and the connection redialled) once it is overdue.
+        final long now = clock.getAsLong();
+        if (partialSinceNs < 0) {
+          partialSinceNs = now;
+        } else if (now - partialSinceNs > STALL_BASE_NS + STALL_NS_PER_BYTE * length) {
+          fail(ctx, in, counters.framesStalled);
+        }
         return;
       }
+      partialSinceNs = -1;
       if (crc.frameChecksum(in, start, length) != in.getInt(start + CRC_OFFSET)) {
         fail(ctx, in, counters.framesCorrupt);
         return;

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class TransportCounters {
   final AtomicLong framesCorrupt = new AtomicLong();
   final AtomicLong framesMalformed = new AtomicLong();
+  final AtomicLong framesStalled = new AtomicLong();
   final AtomicLong handshakesRefused = new AtomicLong();
   final AtomicLong handshakesAccepted = new AtomicLong();
   final AtomicLong outboundDropped = new AtomicLong();
@@ -36,6 +37,16 @@ public final class TransportCounters {
    */
   public long framesMalformed() {
     return framesMalformed.get();
+  }
+
+  /**
+   * Incomplete frames given up on (event loop): not whole within 2 s plus 1 µs per byte of the
+   * length they announce (a corrupted length field); each closed its connection.
+   *
+   * @return count
+   */
+  public long framesStalled() {
+    return framesStalled.get();
   }
 
   /**
@@ -129,6 +140,8 @@ public final class TransportCounters {
         + framesCorrupt()
         + " malformed="
         + framesMalformed()
+        + " stalled="
+        + framesStalled()
         + " refused="
         + handshakesRefused()
         + " outDropped="

@@ -88,6 +88,47 @@ class PeerFrameDecoderTest {
   }
 
   @Test
+  void shouldCloseWhenAFrameStaysIncompleteLongerThanItsLengthAllows() {
+    final long[] now = {0};
+    final EmbeddedChannel ch =
+        new EmbeddedChannel(new PeerFrameDecoder(MAX, counters, () -> now[0]));
+    final byte[] f = frame(append(new byte[] {1, 2, 3}));
+    // one bit flipped in the length: the frame now announces 2,048 more bytes than it has
+    Unpooled.wrappedBuffer(f).setInt(FrameDescriptor.LENGTH_OFFSET, f.length + 2048);
+    ch.writeInbound(Unpooled.wrappedBuffer(f));
+    final long allowed =
+        PeerFrameDecoder.STALL_BASE_NS + PeerFrameDecoder.STALL_NS_PER_BYTE * (f.length + 2048);
+    now[0] = allowed; // heartbeats trickle in within the allowance: still waiting
+    ch.writeInbound(Unpooled.wrappedBuffer(new byte[16]));
+    assertTrue(ch.isActive());
+    assertEquals(0, counters.framesStalled());
+    now[0] = allowed + 1; // overdue: given up, the connection closes
+    ch.writeInbound(Unpooled.wrappedBuffer(new byte[16]));
+    assertNull(ch.readInbound());
+    assertFalse(ch.isActive());
+    assertEquals(1, counters.framesStalled());
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void shouldKeepWaitingForASlowButIntactFrame() {
+    final long[] now = {0};
+    final EmbeddedChannel ch =
+        new EmbeddedChannel(new PeerFrameDecoder(MAX, counters, () -> now[0]));
+    final byte[] f = frame(append(new byte[] {1, 2, 3}));
+    for (int i = 0; i < f.length; i++) {
+      now[0] += 1_000_000L; // 1 ms per byte: slow, but each byte within the allowance
+      ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {f[i]}));
+    }
+    final Message m = ch.readInbound();
+    assertEquals(MessageType.APPEND, m.type());
+    PeerMessages.release(m);
+    assertTrue(ch.isActive());
+    assertEquals(0, counters.framesStalled());
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
   void shouldCloseOnFrameLongerThanTheMaximum() {
     final byte[] f = frame(append(new byte[MAX]));
     channel.writeInbound(Unpooled.wrappedBuffer(f));
