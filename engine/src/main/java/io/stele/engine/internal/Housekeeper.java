@@ -137,6 +137,17 @@ final class Housekeeper implements Agent {
     }
   }
 
+  /** Zeros written per duty cycle while pre-creating a segment. */
+  static final int CREATE_STEP_BYTES = 4 << 20;
+
+  /** The next segment being written, a step per duty cycle; guarded by {@code log}'s monitor. */
+  private Segment.Creation creating;
+
+  /**
+   * Pre-creates the segment after the active one, {@link #CREATE_STEP_BYTES} per call: writing and
+   * forcing a whole segment at once held this thread for up to a second under load, and the
+   * checkpoints waiting behind it let the recovery tail grow far past the checkpoint interval.
+   */
   private int precreate(final long now) {
     if (createFailed && now < nextCreateAttemptMs) {
       return 0;
@@ -146,10 +157,21 @@ final class Housekeeper implements Agent {
       final long want = active.endPosition();
       final Segment pre = log.precreated.get();
       if ((pre != null && pre.basePosition() == want) || log.segmentFor(want) != null) {
+        abortCreation();
         return 0;
       }
       try {
-        final Segment created = log.createSegment(want);
+        if (creating != null && creating.basePosition() != want) {
+          abortCreation();
+        }
+        if (creating == null) {
+          creating = Segment.begin(log.dir, want, log.segmentBytes);
+        }
+        if (!creating.step(CREATE_STEP_BYTES)) {
+          return 1;
+        }
+        final Segment created = creating.finish();
+        creating = null;
         if (engine.truncating) {
           created.delete(); // a truncation or install is rewriting the segment table
           return 0;
@@ -161,6 +183,7 @@ final class Housekeeper implements Agent {
         }
         return 1;
       } catch (final IOException e) {
+        abortCreation();
         if (!createFailed) {
           LOG.warn("cannot pre-create segment at {}: {}", want, e.toString());
         }
@@ -171,7 +194,21 @@ final class Housekeeper implements Agent {
     }
   }
 
+  /**
+   * Drops a segment half pre-created (under {@code log}'s monitor): the writer creating the same
+   * segment itself, or one no longer wanted.
+   */
+  void abortCreation() {
+    if (creating != null) {
+      creating.abort();
+      creating = null;
+    }
+  }
+
   void closeMark() {
+    synchronized (log) {
+      abortCreation();
+    }
     try {
       chunks.close();
     } catch (final IOException ignored) {

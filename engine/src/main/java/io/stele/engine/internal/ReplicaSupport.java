@@ -242,8 +242,9 @@ final class ReplicaSupport {
         s.close(); // readers still holding a pin keep the old mapping until they let go
       }
       final Segment pre;
-      synchronized (log) { // waits for a segment being pre-created, which then sees truncating
+      synchronized (log) { // waits for a segment step being pre-created, which then sees truncating
         pre = log.precreated.getAndSet(null);
+        engine.housekeeper.abortCreation(); // its file would not survive the roll-forward
       }
       if (pre != null) {
         pre.close();

@@ -508,6 +508,7 @@ final class ShardWriter implements Agent, MessageHandler {
             // a misplaced precreated file; recovery deletes it anyway
           }
         }
+        engine.housekeeper.abortCreation(); // the same file, half written: the writer takes over
         try {
           s = log.createSegment(old.endPosition());
         } catch (final IOException e) {

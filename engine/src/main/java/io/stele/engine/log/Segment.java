@@ -81,31 +81,109 @@ public final class Segment {
    */
   public static Segment create(final Path dir, final long basePosition, final int lengthBytes)
       throws IOException {
-    final Path tmp = dir.resolve(fileName(basePosition, TMP_SUFFIX));
-    final Path open = dir.resolve(fileName(basePosition, OPEN_SUFFIX));
-    Files.deleteIfExists(tmp);
-    try (FileChannel ch =
-        FileChannel.open(
-            tmp,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE,
-            StandardOpenOption.READ)) {
-      final ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(ZERO_CHUNK, lengthBytes));
-      long written = 0;
-      while (written < lengthBytes) {
-        zeros.clear().limit((int) Math.min(zeros.capacity(), lengthBytes - written));
-        while (zeros.hasRemaining()) {
-          written += ch.write(zeros, written);
-        }
+    final Creation c = begin(dir, basePosition, lengthBytes);
+    try {
+      while (!c.step(Integer.MAX_VALUE)) {
+        // all of it at once
       }
-      ch.force(true);
-    } catch (final IOException e) {
-      Files.deleteIfExists(tmp);
+      return c.finish();
+    } catch (final IOException | RuntimeException e) {
+      c.abort();
       throw e;
     }
-    move(tmp, open);
-    syncDirectory(dir);
-    return new Segment(dir, open, basePosition, lengthBytes, openChannel(open), false /* sealed */);
+  }
+
+  /**
+   * Starts creating a segment a piece at a time ({@link Creation#step}), so whoever creates it can
+   * do other work between pieces; {@link Creation#finish} makes it a segment as {@link #create}
+   * does.
+   */
+  public static Creation begin(final Path dir, final long basePosition, final int lengthBytes)
+      throws IOException {
+    final Path tmp = dir.resolve(fileName(basePosition, TMP_SUFFIX));
+    Files.deleteIfExists(tmp);
+    final FileChannel ch =
+        FileChannel.open(
+            tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
+    return new Creation(dir, tmp, basePosition, lengthBytes, ch);
+  }
+
+  /** A segment file being written with zeros under its temporary name. */
+  public static final class Creation {
+    private final Path dir;
+    private final Path tmp;
+    private final long basePosition;
+    private final int lengthBytes;
+    private final FileChannel channel;
+    private final ByteBuffer zeros;
+    private long written;
+
+    private Creation(
+        final Path dir,
+        final Path tmp,
+        final long basePosition,
+        final int lengthBytes,
+        final FileChannel channel) {
+      this.dir = dir;
+      this.tmp = tmp;
+      this.basePosition = basePosition;
+      this.lengthBytes = lengthBytes;
+      this.channel = channel;
+      this.zeros = ByteBuffer.allocateDirect(Math.min(ZERO_CHUNK, lengthBytes));
+    }
+
+    public long basePosition() {
+      return basePosition;
+    }
+
+    /**
+     * Writes up to about {@code maxBytes} more zeros and flushes them (fdatasync), so the final
+     * force has little left to write.
+     *
+     * @return true once every byte is written
+     */
+    public boolean step(final int maxBytes) throws IOException {
+      final long until = Math.min(lengthBytes, written + Math.max(maxBytes, zeros.capacity()));
+      while (written < until) {
+        zeros.clear().limit((int) Math.min(zeros.capacity(), until - written));
+        while (zeros.hasRemaining()) {
+          written += channel.write(zeros, written);
+        }
+      }
+      if (written < lengthBytes) {
+        channel.force(false);
+        return false;
+      }
+      return true;
+    }
+
+    /** Forces the file, renames it to its open name, forces the directory; opens the segment. */
+    public Segment finish() throws IOException {
+      if (written != lengthBytes) {
+        throw new IllegalStateException("segment " + tmp + " finished at " + written + " bytes");
+      }
+      channel.force(true);
+      channel.close();
+      final Path open = dir.resolve(fileName(basePosition, OPEN_SUFFIX));
+      move(tmp, open);
+      syncDirectory(dir);
+      return new Segment(
+          dir, open, basePosition, lengthBytes, openChannel(open), false /* sealed */);
+    }
+
+    /** Closes and deletes the temporary file (recovery would delete it too). */
+    public void abort() {
+      try {
+        channel.close();
+      } catch (final IOException ignored) {
+        // deleting it anyway
+      }
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (final IOException ignored) {
+        // recovery deletes *.tmp
+      }
+    }
   }
 
   /** Opens an existing open or sealed segment file. */

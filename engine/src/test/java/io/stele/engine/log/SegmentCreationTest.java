@@ -1,0 +1,50 @@
+package io.stele.engine.log;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A segment created a piece at a time is the same file as one created at once. */
+class SegmentCreationTest {
+  @TempDir Path dir;
+
+  @Test
+  void shouldCreateASegmentAPieceAtATime() throws Exception {
+    final int length = 5 << 20;
+    final Segment.Creation c = Segment.begin(dir, 3L * length, length);
+    final Path tmp = dir.resolve(Segment.fileName(3L * length, Segment.TMP_SUFFIX));
+    assertThrows(IllegalStateException.class, c::finish, "not before every byte is written");
+    int steps = 0;
+    while (!c.step(2 << 20)) {
+      steps++;
+      assertTrue(Files.exists(tmp), "written under its temporary name");
+    }
+    assertEquals(2, steps, "5 MiB in pieces of 2 MiB: two before the last");
+    final Segment s = c.finish();
+    final Path open = dir.resolve(Segment.fileName(3L * length, Segment.OPEN_SUFFIX));
+    assertFalse(Files.exists(tmp));
+    assertEquals(length, Files.size(open));
+    final byte[] bytes = Files.readAllBytes(open);
+    for (final byte b : bytes) {
+      assertEquals(0, b);
+    }
+    assertEquals(3L * length, s.basePosition());
+    s.close();
+  }
+
+  @Test
+  void shouldLeaveNothingWhenAborted() throws Exception {
+    final Segment.Creation c = Segment.begin(dir, 0, 1 << 20);
+    c.step(64 << 10);
+    c.abort();
+    try (var files = Files.list(dir)) {
+      assertEquals(0, files.count());
+    }
+  }
+}
