@@ -137,8 +137,8 @@ public final class Segment {
     }
 
     /**
-     * Writes up to about {@code maxBytes} more zeros and flushes them (fdatasync), so the final
-     * force has little left to write.
+     * Writes up to about {@code maxBytes} more zeros (the page cache writes them back meanwhile;
+     * {@link #finish} forces the file).
      *
      * @return true once every byte is written
      */
@@ -150,11 +150,7 @@ public final class Segment {
           written += channel.write(zeros, written);
         }
       }
-      if (written < lengthBytes) {
-        channel.force(false);
-        return false;
-      }
-      return true;
+      return written == lengthBytes;
     }
 
     /** Forces the file, renames it to its open name, forces the directory; opens the segment. */
