@@ -266,7 +266,7 @@ final class ShardWriter implements Agent, MessageHandler {
 
     final long ts0 = b.getLong(index + IngressDescriptor.TIMESTAMP);
     final long ts = ts0 == 0 ? nowMs : ts0;
-    if (pid == null && ssLen == 0) {
+    if (pidLen == 0 && ssLen == 0) { // the records start right after the header
       appendToOpenBatch(
           b, strings, recLen, count, corr, listener, p, topicId, partition, ts, durability);
       return;
