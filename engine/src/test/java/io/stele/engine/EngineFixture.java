@@ -33,16 +33,16 @@ public final class EngineFixture {
 
   public static void create(final Engine e, final String topic, final int partitions)
       throws Exception {
-    final Completions.TopicDone d =
-        Completions.await(
-            Completions.topicFuture(
-                l ->
-                    e.createTopic(
-                        topic,
-                        new TopicConfig(partitions, -1, -1, Map.of()),
-                        Durability.LOCAL,
-                        l)));
-    assertEquals(TopicStatus.CREATED, d.status());
+    assertEquals(
+        TopicStatus.CREATED, create(e, topic, new TopicConfig(partitions, -1, -1, Map.of())));
+  }
+
+  /** Creates a topic with {@code local} durability and waits: the status. */
+  public static TopicStatus create(final Engine e, final String topic, final TopicConfig config)
+      throws Exception {
+    return Completions.await(
+            Completions.topicFuture(l -> e.createTopic(topic, config, Durability.LOCAL, l)))
+        .status();
   }
 
   /** Appends one record per value; returns the admission status. */

@@ -173,10 +173,6 @@ public final class ShardedEngine implements NodeEngine {
     return shards[shardOf(topic, partition, shards.length)];
   }
 
-  int shardCount() {
-    return shards.length;
-  }
-
   StorageEngine shard(final int k) {
     return shards[k];
   }
@@ -596,21 +592,20 @@ public final class ShardedEngine implements NodeEngine {
 
   @Override
   public String failureReason() {
-    for (final StorageEngine s : shards) {
-      final String r = s.failureReason();
-      if (r != null) {
-        return r;
-      }
-    }
-    return null;
+    return first(StorageEngine::failureReason);
   }
 
   @Override
   public String diskProblem() {
+    return first(StorageEngine::diskProblem);
+  }
+
+  /** The first shard's non-null answer, or null. */
+  private String first(final java.util.function.Function<StorageEngine, String> question) {
     for (final StorageEngine s : shards) {
-      final String p = s.diskProblem();
-      if (p != null) {
-        return p;
+      final String answer = question.apply(s);
+      if (answer != null) {
+        return answer;
       }
     }
     return null;
@@ -634,50 +629,39 @@ public final class ShardedEngine implements NodeEngine {
     return metrics;
   }
 
+  /** The sum of one metric over the shards. */
+  private long sum(final java.util.function.ToLongFunction<EngineMetrics> metric) {
+    long n = 0;
+    for (final StorageEngine s : shards) {
+      n += metric.applyAsLong(s.metrics());
+    }
+    return n;
+  }
+
   private final class Metrics implements EngineMetrics {
     @Override
     public long appendedRecords() {
-      long n = 0;
-      for (final StorageEngine s : shards) {
-        n += s.metrics().appendedRecords();
-      }
-      return n;
+      return sum(EngineMetrics::appendedRecords);
     }
 
     @Override
     public long appendedBytes() {
-      long n = 0;
-      for (final StorageEngine s : shards) {
-        n += s.metrics().appendedBytes();
-      }
-      return n;
+      return sum(EngineMetrics::appendedBytes);
     }
 
     @Override
     public long flushes() {
-      long n = 0;
-      for (final StorageEngine s : shards) {
-        n += s.metrics().flushes();
-      }
-      return n;
+      return sum(EngineMetrics::flushes);
     }
 
     @Override
     public long flushedRecords() {
-      long n = 0;
-      for (final StorageEngine s : shards) {
-        n += s.metrics().flushedRecords();
-      }
-      return n;
+      return sum(EngineMetrics::flushedRecords);
     }
 
     @Override
     public long ingressDepth() {
-      long n = 0;
-      for (final StorageEngine s : shards) {
-        n += s.metrics().ingressDepth();
-      }
-      return n;
+      return sum(EngineMetrics::ingressDepth);
     }
   }
 

@@ -52,15 +52,7 @@ class BatchCoalescingTest {
     try (StorageEngine e = EngineFixture.open(dir)) {
       assertEquals(
           TopicStatus.CREATED,
-          Completions.await(
-                  Completions.topicFuture(
-                      l ->
-                          e.createTopic(
-                              "c",
-                              new TopicConfig(PARTITIONS, -1, -1, Map.of()),
-                              Durability.LOCAL,
-                              l)))
-              .status());
+          EngineFixture.create(e, "c", new TopicConfig(PARTITIONS, -1, -1, Map.of())));
       final AppendRequest r = new AppendRequest(8);
       final Completions c = new Completions();
       final long now = System.currentTimeMillis();

@@ -26,15 +26,7 @@ class RetentionTest {
     try (StorageEngine e = EngineFixture.open(dir)) {
       assertEquals(
           TopicStatus.CREATED,
-          Completions.await(
-                  Completions.topicFuture(
-                      l ->
-                          e.createTopic(
-                              "r",
-                              new TopicConfig(1, -1, 64 * 1024, Map.of()),
-                              Durability.LOCAL,
-                              l)))
-              .status());
+          EngineFixture.create(e, "r", new TopicConfig(1, -1, 64 * 1024, Map.of())));
       final AppendRequest r = new AppendRequest(16);
       final Completions c = new Completions();
       final String v = "v".repeat(1000);
@@ -94,15 +86,7 @@ class RetentionTest {
     try (StorageEngine e = EngineFixture.open(dir)) {
       assertEquals(
           TopicStatus.CREATED,
-          Completions.await(
-                  Completions.topicFuture(
-                      l ->
-                          e.createTopic(
-                              "r",
-                              new TopicConfig(1, -1, 256 * 1024, Map.of()),
-                              Durability.LOCAL,
-                              l)))
-              .status());
+          EngineFixture.create(e, "r", new TopicConfig(1, -1, 256 * 1024, Map.of())));
       final AppendRequest r = new AppendRequest(4);
       final Completions c = new Completions();
       final String v = "x".repeat(600); // one index entry per batch (interval 512 bytes)
@@ -134,23 +118,12 @@ class RetentionTest {
         assertTrue(index.offsetAt(index.first()) <= start, "the start offset is still indexed");
         assertEquals(
             ReadStatus.OFFSET_GONE, e.read("r", 0, 0, 1, 1, (o, ts, b, ko, kl, vo, vl) -> true));
-        final long[] read = {-1};
-        final ReadStatus status =
-            e.read(
-                "r",
-                0,
-                start,
-                1,
-                Integer.MAX_VALUE,
-                (o, ts, b, ko, kl, vo, vl) -> {
-                  read[0] = o;
-                  return true;
-                });
-        if (status == ReadStatus.OK) {
-          assertEquals(start, read[0], "an OK read at the start offset returned its record");
+        final First read = readFirst(e, start);
+        if (read.status() == ReadStatus.OK) {
+          assertEquals(start, read.offset(), "an OK read at the start offset returned its record");
           break;
         }
-        assertEquals(ReadStatus.OFFSET_GONE, status);
+        assertEquals(ReadStatus.OFFSET_GONE, read.status());
         assertTrue(
             e.describeTopic("r").partitions().get(0).startOffset() > start,
             "gone only because the start moved");
@@ -164,43 +137,23 @@ class RetentionTest {
     try (StorageEngine e = EngineFixture.open(dir)) {
       assertEquals(
           TopicStatus.CREATED,
-          Completions.await(
-                  Completions.topicFuture(
-                      l ->
-                          e.createTopic(
-                              "r",
-                              new TopicConfig(1, -1, 128 * 1024, Map.of()),
-                              Durability.LOCAL,
-                              l)))
-              .status());
+          EngineFixture.create(e, "r", new TopicConfig(1, -1, 128 * 1024, Map.of())));
       final java.util.concurrent.atomic.AtomicBoolean done =
           new java.util.concurrent.atomic.AtomicBoolean();
       final long[] counts = new long[3]; // records seen, gone, OK without a record
       final Thread reader =
           new Thread(
               () -> {
-                final long[] seen = {-1};
                 while (!done.get()) {
                   final var d = e.describeTopic("r").partitions().get(0);
                   final long start = d.startOffset();
                   if (start >= d.endOffset()) {
                     continue;
                   }
-                  seen[0] = -1;
-                  final ReadStatus st =
-                      e.read(
-                          "r",
-                          0,
-                          start,
-                          1,
-                          Integer.MAX_VALUE,
-                          (o, ts, b, ko, kl, vo, vl) -> {
-                            seen[0] = o;
-                            return true;
-                          });
-                  if (st == ReadStatus.OFFSET_GONE) {
+                  final First read = readFirst(e, start);
+                  if (read.status() == ReadStatus.OFFSET_GONE) {
                     counts[1]++;
-                  } else if (st == ReadStatus.OK && seen[0] == start) {
+                  } else if (read.status() == ReadStatus.OK && read.offset() == start) {
                     counts[0]++;
                   } else {
                     counts[2]++;
@@ -229,6 +182,25 @@ class RetentionTest {
       assertTrue(counts[0] > 0, "the reader saw records: " + java.util.Arrays.toString(counts));
       assertEquals(0, counts[2], "reads at the start answered OK without its record: " + counts[2]);
     }
+  }
+
+  /** A read of one record of r/0: its status and the offset of the record seen (-1: none). */
+  private record First(ReadStatus status, long offset) {}
+
+  private static First readFirst(final StorageEngine e, final long offset) {
+    final long[] seen = {-1};
+    final ReadStatus status =
+        e.read(
+            "r",
+            0,
+            offset,
+            1,
+            Integer.MAX_VALUE,
+            (o, ts, b, ko, kl, vo, vl) -> {
+              seen[0] = o;
+              return true;
+            });
+    return new First(status, seen[0]);
   }
 
   private static Path segment(final Path dir, final long base) throws Exception {

@@ -41,9 +41,7 @@ class ShardedEngineTest {
 
   private static TopicStatus create(final Engine e, final String name, final TopicConfig c)
       throws Exception {
-    return Completions.await(
-            Completions.topicFuture(l -> e.createTopic(name, c, Durability.LOCAL, l)))
-        .status();
+    return EngineFixture.create(e, name, c);
   }
 
   private static TopicStatus delete(final Engine e, final String name) throws Exception {
