@@ -195,9 +195,23 @@ final class Housekeeper implements Agent {
   }
 
   /**
-   * Drops a segment half pre-created (under {@code log}'s monitor): the writer creating the same
-   * segment itself, or one no longer wanted.
+   * Hands the segment being pre-created at {@code basePosition} to the caller (under {@code log}'s
+   * monitor): the writer needs it before this thread is done and finishes it itself, keeping the
+   * zeros already written instead of writing the whole file again.
+   *
+   * @return the creation, or null if none is under way at that position (any other is dropped)
    */
+  Segment.Creation takeCreation(final long basePosition) {
+    final Segment.Creation c = creating;
+    if (c != null && c.basePosition() == basePosition) {
+      creating = null;
+      return c;
+    }
+    abortCreation();
+    return null;
+  }
+
+  /** Drops a segment half pre-created (under {@code log}'s monitor): one no longer wanted. */
   void abortCreation() {
     if (creating != null) {
       creating.abort();

@@ -508,9 +508,10 @@ final class ShardWriter implements Agent, MessageHandler {
             // a misplaced precreated file; recovery deletes it anyway
           }
         }
-        engine.housekeeper.abortCreation(); // the same file, half written: the writer takes over
+        // the housekeeper is behind: finish its half-written file rather than start over
+        final Segment.Creation half = engine.housekeeper.takeCreation(old.endPosition());
         try {
-          s = log.createSegment(old.endPosition());
+          s = half == null ? log.createSegment(old.endPosition()) : Segment.complete(half);
         } catch (final IOException e) {
           engine.reportDiskProblem("cannot create segment at " + old.endPosition() + ": " + e);
           return false;

@@ -81,7 +81,14 @@ public final class Segment {
    */
   public static Segment create(final Path dir, final long basePosition, final int lengthBytes)
       throws IOException {
-    final Creation c = begin(dir, basePosition, lengthBytes);
+    return complete(begin(dir, basePosition, lengthBytes));
+  }
+
+  /**
+   * Writes a creation's remaining zeros at once and finishes it; aborts it (deleting its file) if
+   * that fails.
+   */
+  public static Segment complete(final Creation c) throws IOException {
     try {
       while (!c.step(Integer.MAX_VALUE)) {
         // all of it at once

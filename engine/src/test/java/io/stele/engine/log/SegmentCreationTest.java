@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +38,28 @@ class SegmentCreationTest {
       assertEquals(0, b);
     }
     assertEquals(3L * length, s.basePosition());
+    s.close();
+  }
+
+  @Test
+  void shouldCompleteACreationOthersBegan() throws Exception {
+    final int length = 3 << 20;
+    final Segment.Creation c = Segment.begin(dir, length, length);
+    final Path tmp = dir.resolve(Segment.fileName(length, Segment.TMP_SUFFIX));
+    assertFalse(c.step(1 << 20), "a third of it");
+    // what is already there must stay; complete writes only the rest
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {7}), 4096);
+    }
+    final Segment s = Segment.complete(c);
+    final Path open = dir.resolve(Segment.fileName(length, Segment.OPEN_SUFFIX));
+    assertFalse(Files.exists(tmp));
+    final byte[] bytes = Files.readAllBytes(open);
+    assertEquals(length, bytes.length);
+    assertEquals(7, bytes[4096], "the first piece was not written again");
+    for (int i = 1 << 20; i < length; i++) {
+      assertEquals(0, bytes[i]);
+    }
     s.close();
   }
 
