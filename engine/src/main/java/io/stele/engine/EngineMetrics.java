@@ -16,4 +16,10 @@ public interface EngineMetrics {
 
   /** Appends waiting in the ingress rings. */
   long ingressDepth();
+
+  /**
+   * Segments the append thread had to create or finish itself because pre-creation had not kept up;
+   * appends to that shard wait meanwhile.
+   */
+  long segmentsCreatedByWriter();
 }

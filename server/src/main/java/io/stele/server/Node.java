@@ -285,6 +285,11 @@ public final class Node implements AutoCloseable {
         "stele_flushed_records_total",
         "Records covered by flushes; divided by stele_flushes_total gives records per flush.",
         m.flushedRecords());
+    counter(
+        sb,
+        "stele_segments_created_by_writer_total",
+        "Segments the append thread created itself because pre-creation had not kept up.",
+        m.segmentsCreatedByWriter());
     sb.append("# HELP stele_ingress_depth Appends waiting in the ingress ring.\n")
         .append("# TYPE stele_ingress_depth gauge\nstele_ingress_depth ")
         .append(m.ingressDepth())

@@ -144,17 +144,28 @@ final class Housekeeper implements Agent {
   private Segment.Creation creating;
 
   /**
+   * Base position of the segment the writer is creating itself, outside {@code log}'s monitor, or
+   * -1; guarded by that monitor. Meanwhile this thread pre-creates the one after it.
+   */
+  private long handedOver = -1;
+
+  /** Pre-creation steps this thread may still take; tests hold pre-creation back with it. */
+  volatile int precreationStepsLeft = Integer.MAX_VALUE;
+
+  /**
    * Pre-creates the segment after the active one, {@link #CREATE_STEP_BYTES} per call: writing and
    * forcing a whole segment at once held this thread for up to a second under load, and the
    * checkpoints waiting behind it let the recovery tail grow far past the checkpoint interval.
+   * While the writer finishes that segment itself (this thread was behind), it pre-creates the one
+   * after it, so both threads write zeros and the writer does not find itself behind again.
    */
   private int precreate(final long now) {
     if (createFailed && now < nextCreateAttemptMs) {
       return 0;
     }
     synchronized (log) {
-      final Segment active = log.active();
-      final long want = active.endPosition();
+      final long end = log.active().endPosition();
+      final long want = end == handedOver ? end + log.segmentBytes : end;
       final Segment pre = log.precreated.get();
       if ((pre != null && pre.basePosition() == want) || log.segmentFor(want) != null) {
         abortCreation();
@@ -167,8 +178,20 @@ final class Housekeeper implements Agent {
         if (creating == null) {
           creating = Segment.begin(log.dir, want, log.segmentBytes);
         }
+        final int left = precreationStepsLeft;
+        if (left <= 0) {
+          return 0;
+        }
+        if (left != Integer.MAX_VALUE) {
+          precreationStepsLeft = left - 1;
+        }
         if (!creating.step(CREATE_STEP_BYTES)) {
           return 1;
+        }
+        if (want != end) {
+          // Written, but named only once the writer has renamed the segment before it: an open
+          // segment after a missing one would read as a lost segment at recovery.
+          return 0;
         }
         final Segment created = creating.finish();
         creating = null;
@@ -202,6 +225,7 @@ final class Housekeeper implements Agent {
    * @return the creation, or null if none is under way at that position (any other is dropped)
    */
   Segment.Creation takeCreation(final long basePosition) {
+    handedOver = basePosition;
     final Segment.Creation c = creating;
     if (c != null && c.basePosition() == basePosition) {
       creating = null;
@@ -209,6 +233,11 @@ final class Housekeeper implements Agent {
     }
     abortCreation();
     return null;
+  }
+
+  /** The writer has installed (or failed to create) the segment it took over. */
+  void handedOverDone() {
+    handedOver = -1;
   }
 
   /** Drops a segment half pre-created (under {@code log}'s monitor): one no longer wanted. */

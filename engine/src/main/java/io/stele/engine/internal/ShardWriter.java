@@ -495,29 +495,49 @@ final class ShardWriter implements Agent, MessageHandler {
     return engine.failureReason() != null ? -1 : writeOffset;
   }
 
+  /** Segments this thread created or finished itself (the housekeeper was behind); for metrics. */
+  volatile long segmentsCreated;
+
   private boolean roll(final Segment old) {
-    final Segment next;
+    final long base = old.endPosition();
+    Segment next = null;
+    Segment stale = null;
+    Segment.Creation half = null;
     synchronized (log) {
-      final Segment pre = log.precreated.getAndSet(null);
-      Segment s = pre;
-      if (s == null || s.basePosition() != old.endPosition()) {
-        if (s != null) {
-          try {
-            s.delete();
-          } catch (final IOException ignored) {
-            // a misplaced precreated file; recovery deletes it anyway
-          }
+      final Segment pre = log.precreated.get();
+      if (pre != null && pre.basePosition() == base) {
+        next = log.precreated.getAndSet(null);
+      } else {
+        if (pre != null && pre.basePosition() < base) {
+          stale = log.precreated.getAndSet(null); // misplaced; one further ahead is kept
         }
-        // the housekeeper is behind: finish its half-written file rather than start over
-        final Segment.Creation half = engine.housekeeper.takeCreation(old.endPosition());
-        try {
-          s = half == null ? log.createSegment(old.endPosition()) : Segment.complete(half);
-        } catch (final IOException e) {
-          engine.reportDiskProblem("cannot create segment at " + old.endPosition() + ": " + e);
-          return false;
-        }
+        // The housekeeper is behind: take its half-written file over rather than start over; it
+        // goes on with the segment after this one meanwhile.
+        half = engine.housekeeper.takeCreation(base);
       }
-      next = s;
+    }
+    if (stale != null) {
+      try {
+        stale.delete();
+      } catch (final IOException ignored) {
+        // recovery deletes it anyway
+      }
+    }
+    if (next == null) {
+      segmentsCreated++;
+      // Outside the log's monitor, so the housekeeper writes the next segment's zeros meanwhile.
+      try {
+        next = half == null ? log.createSegment(base) : Segment.complete(half);
+      } catch (final IOException e) {
+        synchronized (log) {
+          engine.housekeeper.handedOverDone();
+        }
+        engine.reportDiskProblem("cannot create segment at " + base + ": " + e);
+        return false;
+      }
+    }
+    synchronized (log) {
+      engine.housekeeper.handedOverDone();
       try {
         old.seal();
       } catch (final IOException | RuntimeException e) {

@@ -663,6 +663,11 @@ public final class ShardedEngine implements NodeEngine {
     public long ingressDepth() {
       return sum(EngineMetrics::ingressDepth);
     }
+
+    @Override
+    public long segmentsCreatedByWriter() {
+      return sum(EngineMetrics::segmentsCreatedByWriter);
+    }
   }
 
   @Override

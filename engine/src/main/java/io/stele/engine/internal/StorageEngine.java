@@ -1103,6 +1103,11 @@ public final class StorageEngine implements LogEngine {
     public long ingressDepth() {
       return Math.max(0, admitted.sum() - appendedRecordsDrained());
     }
+
+    @Override
+    public long segmentsCreatedByWriter() {
+      return writer.segmentsCreated;
+    }
   }
 
   /** Writer thread writes: ingress messages taken off the ring. */
