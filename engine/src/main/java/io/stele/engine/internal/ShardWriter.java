@@ -500,21 +500,20 @@ final class ShardWriter implements Agent, MessageHandler {
 
   private boolean roll(final Segment old) {
     final long base = old.endPosition();
-    Segment next = null;
     Segment stale = null;
-    Segment.Creation half = null;
+    final Segment.Creation half;
     synchronized (log) {
       final Segment pre = log.precreated.get();
       if (pre != null && pre.basePosition() == base) {
-        next = log.precreated.getAndSet(null);
-      } else {
-        if (pre != null && pre.basePosition() < base) {
-          stale = log.precreated.getAndSet(null); // misplaced; one further ahead is kept
-        }
-        // The housekeeper is behind: take its half-written file over rather than start over; it
-        // goes on with the segment after this one meanwhile.
-        half = engine.housekeeper.takeCreation(base);
+        log.precreated.set(null);
+        return install(old, pre); // under the same monitor: the housekeeper sees it active
       }
+      if (pre != null && pre.basePosition() < base) {
+        stale = log.precreated.getAndSet(null); // misplaced; one further ahead is kept
+      }
+      // The housekeeper is behind: take its half-written file over rather than start over. Until
+      // this segment is installed, the housekeeper pre-creates the one after it.
+      half = engine.housekeeper.takeCreation(base);
     }
     if (stale != null) {
       try {
@@ -523,30 +522,31 @@ final class ShardWriter implements Agent, MessageHandler {
         // recovery deletes it anyway
       }
     }
-    if (next == null) {
-      segmentsCreated++;
+    segmentsCreated++;
+    Segment next;
+    try {
       // Outside the log's monitor, so the housekeeper writes the next segment's zeros meanwhile.
-      try {
-        next = half == null ? log.createSegment(base) : Segment.complete(half);
-      } catch (final IOException e) {
-        synchronized (log) {
-          engine.housekeeper.handedOverDone();
-        }
-        engine.reportDiskProblem("cannot create segment at " + base + ": " + e);
-        return false;
-      }
+      next = half == null ? log.createSegment(base) : Segment.complete(half);
+    } catch (final IOException e) {
+      next = null;
+      engine.reportDiskProblem("cannot create segment at " + base + ": " + e);
     }
     synchronized (log) {
       engine.housekeeper.handedOverDone();
-      try {
-        old.seal();
-      } catch (final IOException | RuntimeException e) {
-        engine.fail("sealing segment " + old + " failed (force or rename): " + e);
-        return false;
-      }
-      log.addSegment(next);
-      log.setActive(next);
+      return next != null && install(old, next);
     }
+  }
+
+  /** Seals {@code old} and makes {@code next} the active segment (under {@code log}'s monitor). */
+  private boolean install(final Segment old, final Segment next) {
+    try {
+      old.seal();
+    } catch (final IOException | RuntimeException e) {
+      engine.fail("sealing segment " + old + " failed (force or rename): " + e);
+      return false;
+    }
+    log.addSegment(next);
+    log.setActive(next);
     bufferStart = next.basePosition();
     writeOffset = 0;
     return true;

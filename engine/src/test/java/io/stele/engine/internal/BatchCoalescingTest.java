@@ -149,7 +149,13 @@ class BatchCoalescingTest {
       final long seed) {
     for (int p = 0; p < PARTITIONS; p++) {
       final Map<Long, Expected> expected = byOffset.get(p);
-      final List<EngineFixture.Rec> read = EngineFixture.readAll(e, "c", p, 0, Integer.MAX_VALUE);
+      // A memory-acked tail is visible once flushed (the high watermark): wait for it, bounded.
+      final long deadline = System.nanoTime() + 10_000_000_000L;
+      List<EngineFixture.Rec> read = EngineFixture.readAll(e, "c", p, 0, Integer.MAX_VALUE);
+      while (read.size() < expected.size() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+        read = EngineFixture.readAll(e, "c", p, 0, Integer.MAX_VALUE);
+      }
       assertEquals(expected.size(), read.size(), "seed " + seed + ": records of partition " + p);
       for (int i = 0; i < read.size(); i++) {
         final EngineFixture.Rec got = read.get(i);
