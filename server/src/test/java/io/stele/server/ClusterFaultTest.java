@@ -105,13 +105,28 @@ class ClusterFaultTest {
     assertTrue(r.statusCode() == 200 || r.statusCode() == 201, r.statusCode() + " " + r.body());
   }
 
+  /**
+   * Within two election timeouts (each randomized up to 2 x 30 ticks of 10 ms), polling included: a
+   * new leader accepts writes that soon after the old one's death. Asserted by the slow suite's
+   * runs, which are run on a machine otherwise idle.
+   */
+  private static final long FAILOVER_MS = 1_200;
+
+  /**
+   * The per-push bound: five election timeouts. A shared 2-core machine running three nodes, the
+   * load and the build has stalled a failover past {@link #FAILOVER_MS} (1,311 and 1,450 ms in full
+   * builds, 443–658 ms in six runs of this test alone); a failover that needs election after
+   * election (a broken lease or pre-vote) still fails here.
+   */
+  private static final long FAILOVER_PER_PUSH_MS = 3_000;
+
   /** Leader SIGKILL under load; a new leader takes writes; the old one restarts and catches up. */
   @Test
   void leaderKilledUnderLoad() throws Exception {
-    leaderKilled(1);
+    leaderKilled(1, FAILOVER_PER_PUSH_MS);
   }
 
-  private void leaderKilled(final long seed) throws Exception {
+  private void leaderKilled(final long seed, final long maxFailoverMs) throws Exception {
     final long[] failoverMs = new long[1];
     run(
         "leader-kill",
@@ -126,15 +141,16 @@ class ClusterFaultTest {
         });
     System.out.println(
         "leader-kill seed " + seed + ": new ready leader after " + failoverMs[0] + " ms");
-    // within two election timeouts (each randomized up to 2 x 30 ticks of 10 ms), polling included
-    assertTrue(failoverMs[0] <= 1_200, "failover took " + failoverMs[0] + " ms");
+    assertTrue(
+        failoverMs[0] <= maxFailoverMs,
+        "failover took " + failoverMs[0] + " ms (at most " + maxFailoverMs + ")");
   }
 
   @Tag("slow")
   @ParameterizedTest
-  @ValueSource(longs = {2, 3, 4})
+  @ValueSource(longs = {1, 2, 3, 4})
   void leaderKilledUnderLoadSeeds(final long seed) throws Exception {
-    leaderKilled(seed);
+    leaderKilled(seed, FAILOVER_MS);
   }
 
   /**
