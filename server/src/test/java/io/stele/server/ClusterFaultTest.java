@@ -107,8 +107,8 @@ class ClusterFaultTest {
 
   /**
    * Within two election timeouts (each randomized up to 2 x 30 ticks of 10 ms), polling included: a
-   * new leader accepts writes that soon after the old one's death. Asserted by the slow suite's
-   * runs, which are run on a machine otherwise idle.
+   * new leader accepts writes that soon after the old one's death. Asserted by the slow runs
+   * ({@code leaderKilledUnderLoadSeeds}).
    */
   private static final long FAILOVER_MS = 1_200;
 

@@ -146,14 +146,15 @@ class BatchCoalescingTest {
       final StorageEngine e,
       final List<Map<Long, Expected>> byOffset,
       final long now,
-      final long seed) {
+      final long seed)
+      throws InterruptedException {
     for (int p = 0; p < PARTITIONS; p++) {
       final Map<Long, Expected> expected = byOffset.get(p);
       // A memory-acked tail is visible once flushed (the high watermark): wait for it, bounded.
       final long deadline = System.nanoTime() + 10_000_000_000L;
       List<EngineFixture.Rec> read = EngineFixture.readAll(e, "c", p, 0, Integer.MAX_VALUE);
       while (read.size() < expected.size() && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
+        Thread.sleep(1); // not a spin: re-reading takes the CPU the flush it waits for needs
         read = EngineFixture.readAll(e, "c", p, 0, Integer.MAX_VALUE);
       }
       assertEquals(expected.size(), read.size(), "seed " + seed + ": records of partition " + p);

@@ -1,6 +1,7 @@
 package io.stele.engine.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.stele.engine.AppendRequest;
@@ -117,7 +118,7 @@ class SegmentPrecreationTest {
     long next = 0;
     while (next < count) {
       final List<EngineFixture.Rec> got = EngineFixture.readAll(e, "t", 0, next, 10_000);
-      assertTrue(!got.isEmpty(), "nothing at offset " + next + " of " + count);
+      assertFalse(got.isEmpty(), "nothing at offset " + next + " of " + count);
       for (final EngineFixture.Rec rec : got) {
         assertEquals(next, rec.offset());
         assertEquals(value, rec.value());
