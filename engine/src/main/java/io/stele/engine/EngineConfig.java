@@ -13,6 +13,8 @@ import java.util.Objects;
  *     with the count it was created with; replication ({@link Engines#open}) runs over one shard
  * @param segmentBytes size of each preallocated segment file (bytes, multiple of 4096, at least 64
  *     KiB); fixed when a shard is created: an existing shard keeps its segment size
+ * @param segmentInit how a new segment file gets its space ({@link SegmentInit}); may change
+ *     between starts (it applies to segments made from then on)
  * @param ingressRingBytes capacity of the bounded multi-producer ingress ring (bytes, power of
  *     two); a full ring is {@link AppendStatus#BACKPRESSURE}
  * @param maxBatchBytes largest encoded records section of one append (bytes); larger is {@link
@@ -41,6 +43,7 @@ public record EngineConfig(
     Path dataDir,
     int shards,
     int segmentBytes,
+    SegmentInit segmentInit,
     int ingressRingBytes,
     int maxBatchBytes,
     int writeBufferBytes,
@@ -72,6 +75,7 @@ public record EngineConfig(
 
   public EngineConfig {
     Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(segmentInit, "segmentInit");
   }
 
   public static Builder builder(final Path dataDir) {
@@ -124,6 +128,7 @@ public record EngineConfig(
     private final Path dataDir;
     private int shards = 1;
     private int segmentBytes = DEFAULT_SEGMENT_BYTES;
+    private SegmentInit segmentInit = SegmentInit.ZEROS;
     private int ingressRingBytes = DEFAULT_INGRESS_RING_BYTES;
     private int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
     private int writeBufferBytes = DEFAULT_WRITE_BUFFER_BYTES;
@@ -149,6 +154,11 @@ public record EngineConfig(
 
     public Builder segmentBytes(final int v) {
       segmentBytes = v;
+      return this;
+    }
+
+    public Builder segmentInit(final SegmentInit v) {
+      segmentInit = v;
       return this;
     }
 
@@ -222,6 +232,7 @@ public record EngineConfig(
               dataDir,
               shards,
               segmentBytes,
+              segmentInit,
               ingressRingBytes,
               maxBatchBytes,
               writeBufferBytes,

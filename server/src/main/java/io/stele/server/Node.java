@@ -4,6 +4,7 @@ import io.stele.engine.Engine;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.Engines;
 import io.stele.engine.LogEngine;
+import io.stele.engine.SegmentInit;
 import io.stele.net.ClusterView;
 import io.stele.net.HttpServer;
 import io.stele.net.HttpServerConfig;
@@ -222,6 +223,10 @@ public final class Node implements AutoCloseable {
     return EngineConfig.builder(dir)
         .shards(config.get(Settings.SHARDS))
         .segmentBytes(roundUp4k(segment))
+        .segmentInit(
+            "allocate".equals(config.get(Settings.SEGMENT_INIT))
+                ? SegmentInit.ALLOCATE
+                : SegmentInit.ZEROS)
         .ingressRingBytes(ring)
         .maxBatchBytes((int) maxBatch)
         .writeBufferBytes(writeBuffer)

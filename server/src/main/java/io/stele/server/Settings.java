@@ -129,6 +129,17 @@ public final class Settings {
           "size of each preallocated log segment file (multiple of 4096); fixed when the log is"
               + " created");
 
+  public static final Setting<String> SEGMENT_INIT =
+      Setting.choiceSetting(
+          "segment-init",
+          "zeros",
+          "how a new segment file gets its space: zeros (write zero bytes; flushes stay cheapest,"
+              + " best for local and quorum appends) or allocate (reserve the blocks with"
+              + " fallocate and read them into memory ahead of the writer; faster memory appends,"
+              + " costlier flushes; zeros where the file system cannot reserve)",
+          "zeros",
+          "allocate");
+
   public static final Setting<Integer> SHARDS =
       Setting.intSetting(
           "shards",
@@ -237,6 +248,7 @@ public final class Settings {
           SSE_MAX_LIFETIME_MS,
           SSE_KEEPALIVE_MS,
           SEGMENT_BYTES,
+          SEGMENT_INIT,
           SHARDS,
           IDLE_TIMEOUT_MS,
           REQUEST_TIMEOUT_MS,

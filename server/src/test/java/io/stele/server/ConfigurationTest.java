@@ -76,6 +76,29 @@ class ConfigurationTest {
   }
 
   @Test
+  void shouldTurnSegmentInitIntoTheEnginesChoice() {
+    final Path d = dir.resolve("data");
+    assertEquals(
+        io.stele.engine.SegmentInit.ZEROS,
+        Node.engineConfig(Configuration.load(List.of(), Map.of()), d, false).segmentInit());
+    assertEquals(
+        io.stele.engine.SegmentInit.ALLOCATE,
+        Node.engineConfig(
+                Configuration.load(List.of("--segment-init", "allocate"), Map.of()), d, false)
+            .segmentInit());
+    assertEquals(
+        io.stele.engine.SegmentInit.ALLOCATE,
+        Node.engineConfig(
+                Configuration.load(List.of(), Map.of("STELE_SEGMENT_INIT", "allocate")), d, true)
+            .segmentInit());
+    final ConfigException bad =
+        assertThrows(
+            ConfigException.class,
+            () -> Configuration.load(List.of("--segment-init", "sparse"), Map.of()));
+    assertTrue(bad.getMessage().contains("segment-init"), bad.getMessage());
+  }
+
+  @Test
   void shouldReadConfigFileNamedByEnvironment() throws Exception {
     final Path file = dir.resolve("env.conf");
     Files.writeString(file, "port = 7010\n");

@@ -7,6 +7,7 @@ import io.stele.engine.Durability;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.Engines;
 import io.stele.engine.LogEngine;
+import io.stele.engine.SegmentInit;
 import io.stele.engine.TopicConfig;
 import java.nio.file.Path;
 import java.util.Map;
@@ -46,6 +47,10 @@ public class EngineAppendBenchmark {
   @Param({"64", "1024"})
   int payloadBytes;
 
+  /** How new segments get their space: written zeros (the default) or reserved blocks. */
+  @Param({"ZEROS", "ALLOCATE"})
+  SegmentInit segmentInit;
+
   private Path dir;
   private LogEngine engine;
   private AppendRequest request;
@@ -62,6 +67,7 @@ public class EngineAppendBenchmark {
         Engines.open(
             EngineConfig.builder(dir)
                 .segmentBytes(256 << 20)
+                .segmentInit(segmentInit)
                 .checkpointIntervalBytes(1L << 40)
                 .build());
     final CountDownLatch created = new CountDownLatch(1);

@@ -7,6 +7,7 @@ import io.stele.engine.Durability;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.Engines;
 import io.stele.engine.NodeEngine;
+import io.stele.engine.SegmentInit;
 import io.stele.engine.TopicConfig;
 import java.nio.file.Path;
 import java.util.Map;
@@ -52,6 +53,10 @@ public class GroupCommitBenchmark {
   @Param({"1"})
   int shards;
 
+  /** How new segments get their space ({@code -p segmentInit=ZEROS,ALLOCATE} to compare). */
+  @Param({"ZEROS"})
+  SegmentInit segmentInit;
+
   NodeEngine engine;
   private Path dir;
   private final AtomicInteger threadIds = new AtomicInteger();
@@ -66,6 +71,7 @@ public class GroupCommitBenchmark {
             EngineConfig.builder(dir)
                 .shards(shards)
                 .segmentBytes(256 << 20)
+                .segmentInit(segmentInit)
                 .checkpointIntervalBytes(1L << 40)
                 .build());
     final CountDownLatch created = new CountDownLatch(1);

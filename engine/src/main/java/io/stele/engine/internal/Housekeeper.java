@@ -176,7 +176,7 @@ final class Housekeeper implements Agent {
           abortCreation();
         }
         if (creating == null) {
-          creating = Segment.begin(log.dir, want, log.segmentBytes);
+          creating = Segment.begin(log.dir, want, log.segmentBytes, log.segmentInit);
         }
         final int left = precreationStepsLeft;
         if (left <= 0) {

@@ -1,6 +1,7 @@
 package io.stele.engine.internal;
 
 import io.stele.engine.CorruptLogException;
+import io.stele.engine.SegmentInit;
 import io.stele.engine.format.BatchDescriptor;
 import io.stele.engine.log.Segment;
 import java.io.IOException;
@@ -46,6 +47,15 @@ final class Recovery {
 
   static Result recover(final Path dir, final int configSegmentBytes, final int indexIntervalBytes)
       throws IOException {
+    return recover(dir, configSegmentBytes, indexIntervalBytes, SegmentInit.ZEROS);
+  }
+
+  static Result recover(
+      final Path dir,
+      final int configSegmentBytes,
+      final int indexIntervalBytes,
+      final SegmentInit segmentInit)
+      throws IOException {
     Files.createDirectories(dir);
     if (SnapshotStage.readReady(dir) != null) {
       // A snapshot install was interrupted after its copy became durable: finish it. The old log's
@@ -74,9 +84,10 @@ final class Recovery {
     final List<Segment> segments = openSegments(dir, files, segmentBytes);
     if (segments.isEmpty()) {
       Checkpoints.deleteAll(dir);
-      segments.add(Segment.create(dir, 0, segmentBytes));
+      segments.add(Segment.create(dir, 0, segmentBytes, segmentInit));
     }
-    final ShardLog log = new ShardLog(dir, segmentBytes, segments.toArray(new Segment[0]));
+    final ShardLog log =
+        new ShardLog(dir, segmentBytes, segmentInit, segments.toArray(new Segment[0]));
 
     final StringBuilder problems = new StringBuilder();
     final ShardState.Restored restored = Checkpoints.readLatest(dir, indexIntervalBytes, problems);

@@ -1,5 +1,6 @@
 package io.stele.engine.internal;
 
+import io.stele.engine.SegmentInit;
 import io.stele.engine.log.Segment;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -42,6 +43,10 @@ final class ShardLog {
 
   final Path dir;
   final int segmentBytes;
+
+  /** How new segments get their space (the setting may change between starts; files do not). */
+  final SegmentInit segmentInit;
+
   final AtomicLong appendPosition = new AtomicLong();
   final AtomicLong durablePosition = new AtomicLong();
 
@@ -51,9 +56,14 @@ final class ShardLog {
   private volatile Table table;
   private volatile Segment active;
 
-  ShardLog(final Path dir, final int segmentBytes, final Segment[] segments) {
+  ShardLog(
+      final Path dir,
+      final int segmentBytes,
+      final SegmentInit segmentInit,
+      final Segment[] segments) {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
+    this.segmentInit = segmentInit;
     this.table =
         new Table(segments.length == 0 ? 0 : segments[0].basePosition() / segmentBytes, segments);
   }
@@ -128,7 +138,7 @@ final class ShardLog {
 
   /** Creates the segment that starts at {@code base} (writer thread fallback or housekeeping). */
   Segment createSegment(final long base) throws IOException {
-    return Segment.create(dir, base, segmentBytes);
+    return Segment.create(dir, base, segmentBytes, segmentInit);
   }
 
   void closeAll() {

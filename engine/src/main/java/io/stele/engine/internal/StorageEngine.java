@@ -183,7 +183,8 @@ public final class StorageEngine implements LogEngine {
       final EngineConfig config, final int shardId, final DataDirLock lock) throws IOException {
     final Path shardDir = config.dataDir().resolve(shardDirName(shardId));
     final Recovery.Result r =
-        Recovery.recover(shardDir, config.segmentBytes(), config.indexIntervalBytes());
+        Recovery.recover(
+            shardDir, config.segmentBytes(), config.indexIntervalBytes(), config.segmentInit());
     final StorageEngine e = new StorageEngine(config, shardId, shardDir, r, lock);
     e.syncThread.start();
     e.writerThread.start();

@@ -1,5 +1,6 @@
 package io.stele.engine.log;
 
+import io.stele.engine.SegmentInit;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
@@ -20,7 +21,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * <ul>
  *   <li>{@code 00000000000067108864.tmp}: being preallocated; deleted on recovery;
- *   <li>{@code 00000000000067108864.open}: preallocated (all zeros) or being appended to;
+ *   <li>{@code 00000000000067108864.open}: preallocated (reads as zeros: written zeros or reserved
+ *       blocks, {@link SegmentInit}) or being appended to;
  *   <li>{@code 00000000000067108864.log}: sealed: complete and forced; never written again.
  * </ul>
  *
@@ -81,7 +83,17 @@ public final class Segment {
    */
   public static Segment create(final Path dir, final long basePosition, final int lengthBytes)
       throws IOException {
-    return complete(begin(dir, basePosition, lengthBytes));
+    return create(dir, basePosition, lengthBytes, SegmentInit.ZEROS);
+  }
+
+  /**
+   * Creates a segment as {@link #create(Path, long, int)} does, its space made as {@code init}
+   * says.
+   */
+  public static Segment create(
+      final Path dir, final long basePosition, final int lengthBytes, final SegmentInit init)
+      throws IOException {
+    return complete(begin(dir, basePosition, lengthBytes, init));
   }
 
   /**
@@ -107,15 +119,38 @@ public final class Segment {
    */
   public static Creation begin(final Path dir, final long basePosition, final int lengthBytes)
       throws IOException {
+    return begin(dir, basePosition, lengthBytes, SegmentInit.ZEROS);
+  }
+
+  /**
+   * Starts creating a segment whose space is made as {@code init} says. With {@link
+   * SegmentInit#ALLOCATE} the blocks are reserved here, at once (a full disk fails here), and the
+   * steps read the file instead of writing it, bringing its pages into memory ahead of the writer.
+   */
+  public static Creation begin(
+      final Path dir, final long basePosition, final int lengthBytes, final SegmentInit init)
+      throws IOException {
     final Path tmp = dir.resolve(fileName(basePosition, TMP_SUFFIX));
     Files.deleteIfExists(tmp);
     final FileChannel ch =
         FileChannel.open(
             tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
-    return new Creation(dir, tmp, basePosition, lengthBytes, ch);
+    final Creation c = new Creation(dir, tmp, basePosition, lengthBytes, ch);
+    if (init == SegmentInit.ALLOCATE) {
+      try {
+        c.reserved = FileSpace.reserve(tmp, lengthBytes);
+      } catch (final IOException | RuntimeException e) {
+        c.abort();
+        throw e;
+      }
+    }
+    return c;
   }
 
-  /** A segment file being written with zeros under its temporary name. */
+  /**
+   * A segment file being made under its temporary name: written with zeros, or, once its blocks are
+   * reserved, read through so that its pages are in memory when the writer reaches them.
+   */
   public static final class Creation {
     private final Path dir;
     private final Path tmp;
@@ -124,6 +159,9 @@ public final class Segment {
     private final FileChannel channel;
     private final ByteBuffer zeros;
     private long written;
+
+    /** The blocks are reserved ({@link SegmentInit#ALLOCATE}): steps read instead of writing. */
+    private boolean reserved;
 
     private Creation(
         final Path dir,
@@ -145,19 +183,33 @@ public final class Segment {
 
     /**
      * Writes up to about {@code maxBytes} more zeros (the page cache writes them back meanwhile;
-     * {@link #finish} forces the file).
+     * {@link #finish} forces the file); or, where the blocks are reserved, reads that much of the
+     * file (zeros, from no device) into a scratch buffer, which leaves its pages in the page cache.
      *
-     * @return true once every byte is written
+     * @return true once every byte is written (or read)
      */
     public boolean step(final int maxBytes) throws IOException {
       final long until = Math.min(lengthBytes, written + Math.max(maxBytes, zeros.capacity()));
       while (written < until) {
         zeros.clear().limit((int) Math.min(zeros.capacity(), until - written));
         while (zeros.hasRemaining()) {
-          written += channel.write(zeros, written);
+          if (reserved) {
+            final int n = channel.read(zeros, written);
+            if (n < 0) {
+              throw new IOException(tmp + " ends at " + written + " of " + lengthBytes + " bytes");
+            }
+            written += n;
+          } else {
+            written += channel.write(zeros, written);
+          }
         }
       }
       return written == lengthBytes;
+    }
+
+    /** True if the blocks were reserved rather than written ({@link SegmentInit#ALLOCATE}). */
+    public boolean reserved() {
+      return reserved;
     }
 
     /** Forces the file, renames it to its open name, forces the directory; opens the segment. */

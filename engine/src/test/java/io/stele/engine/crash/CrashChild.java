@@ -7,6 +7,7 @@ import io.stele.engine.Durability;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.Engines;
 import io.stele.engine.NodeEngine;
+import io.stele.engine.SegmentInit;
 import io.stele.engine.TopicConfig;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -21,8 +22,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * Child JVM for the crash tests: opens the engine in {@code args[0]} (label {@code args[1]},
- * segment bytes {@code args[2]}, shards {@code args[3]}), appends with {@code local} durability
- * from several threads until killed, and prints one line per acknowledgement:
+ * segment bytes {@code args[2]}, shards {@code args[3]}, segment init {@code args[4]}), appends
+ * with {@code local} durability from several threads until killed, and prints one line per
+ * acknowledgement:
  *
  * <pre>
  *   A partition baseOffset count value...
@@ -45,6 +47,7 @@ public final class CrashChild {
     final String label = args[1];
     final int segmentBytes = args.length > 2 ? Integer.parseInt(args[2]) : 1 << 20;
     final int shards = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+    final SegmentInit init = args.length > 4 ? SegmentInit.valueOf(args[4]) : SegmentInit.ZEROS;
     final PrintStream out =
         new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.US_ASCII);
     final NodeEngine engine =
@@ -52,6 +55,7 @@ public final class CrashChild {
             EngineConfig.builder(dir)
                 .shards(shards)
                 .segmentBytes(segmentBytes)
+                .segmentInit(init)
                 .ingressRingBytes(1 << 20)
                 .maxBatchBytes(64 * 1024)
                 .writeBufferBytes(256 * 1024)

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.stele.engine.EngineFixture;
 import io.stele.engine.Engines;
 import io.stele.engine.NodeEngine;
+import io.stele.engine.SegmentInit;
 import io.stele.engine.internal.ShardedEngine;
 import java.nio.file.Path;
 import java.util.List;
@@ -46,11 +47,26 @@ class CrashRecoveryTest {
     runCycles(3, seed, 3);
   }
 
+  /**
+   * The same with segments whose blocks are reserved rather than written ({@link
+   * SegmentInit#ALLOCATE}): 256 KiB segments, so every cycle rolls through several of them.
+   */
+  @Test
+  void shouldKeepEveryAckedRecordAcrossSigkillWithReservedSegments() throws Exception {
+    runCycles(3, Long.getLong("stele.seed", System.nanoTime()), 1, SegmentInit.ALLOCATE);
+  }
+
   private void runCycles(final int cycles, final long seed) throws Exception {
     runCycles(cycles, seed, 1);
   }
 
   private void runCycles(final int cycles, final long seed, final int shards) throws Exception {
+    runCycles(cycles, seed, shards, SegmentInit.ZEROS);
+  }
+
+  private void runCycles(
+      final int cycles, final long seed, final int shards, final SegmentInit init)
+      throws Exception {
     final Random random = new Random(seed);
     final AckVerifier acks = new AckVerifier();
     final Path data = dir.resolve("data");
@@ -58,7 +74,8 @@ class CrashRecoveryTest {
       final int target = 20 + random.nextInt(600);
       final ChildProcess child =
           ChildProcess.start(
-              ChildProcess.javaCommand(data, "c" + cycle, "262144", String.valueOf(shards)));
+              ChildProcess.javaCommand(
+                  data, "c" + cycle, "262144", String.valueOf(shards), init.name()));
       final boolean reached = child.awaitLines(l -> countAcks(l) >= target, 60_000);
       child.kill();
       assertTrue(
@@ -75,7 +92,8 @@ class CrashRecoveryTest {
           child.lines.stream().noneMatch(l -> l.startsWith("F ")),
           "seed " + seed + ": a failure was reported: " + child.lines);
       acks.addAcks(child.lines);
-      try (NodeEngine e = Engines.openNode(EngineFixture.small(data).shards(shards).build())) {
+      try (NodeEngine e =
+          Engines.openNode(EngineFixture.small(data).shards(shards).segmentInit(init).build())) {
         final List<String> problems = acks.verify(e, CrashChild.TOPIC, CrashChild.PARTITIONS);
         assertEquals(
             List.of(),

@@ -1,0 +1,122 @@
+package io.stele.engine.log;
+
+import com.sun.jna.Native;
+import com.sun.jna.Platform;
+import java.io.IOException;
+import java.nio.charset.Charset;
+import java.nio.file.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reserves a file's blocks with Linux {@code fallocate(2)} (mode 0): the file gets its full size
+ * and its blocks exactly as if zeros had been written, but nothing is written; the new extents read
+ * as zeros until data is written over them. The JDK has no call for this ({@code setLength} makes a
+ * sparse file, whose blocks a full disk can refuse later), so it goes through JNA, loaded on first
+ * use: a log that writes its zeros never loads it.
+ */
+final class FileSpace {
+  private static final Logger LOG = LoggerFactory.getLogger(FileSpace.class);
+  private static final int O_WRONLY = 1;
+  private static final int O_CLOEXEC = 0x80000;
+  private static final int EINTR = 4;
+  private static final int EOPNOTSUPP = 95;
+  private static final int ENOSYS = 38;
+
+  private FileSpace() {}
+
+  /** Why {@code fallocate} cannot be called here, or null if it can. */
+  private static final class Native0 {
+    static final String UNAVAILABLE = load();
+
+    private static String load() {
+      if (!Platform.isLinux()) {
+        return "not Linux";
+      }
+      try {
+        Native.register(Native0.class, Platform.C_LIBRARY_NAME);
+        return null;
+      } catch (final Throwable e) { // UnsatisfiedLinkError, or JNA's native part missing
+        return e.toString();
+      }
+    }
+
+    static native int open(byte[] path, int flags);
+
+    static native int fallocate(int fd, int mode, long offset, long length);
+
+    static native int close(int fd);
+  }
+
+  /**
+   * Reserves {@code [0, length)} of {@code file}, extending it to {@code length} bytes.
+   *
+   * @return true if the blocks are reserved; false if this system or file system cannot reserve
+   *     them (not Linux, no JNA native library, {@code EOPNOTSUPP}): the caller writes zeros
+   * @throws IOException any other failure, such as {@code ENOSPC} on a full disk
+   */
+  static boolean reserve(final Path file, final long length) throws IOException {
+    if (Native0.UNAVAILABLE != null) {
+      warnOnce("fallocate is not available (" + Native0.UNAVAILABLE + ")");
+      return false;
+    }
+    final byte[] name = cString(file);
+    final int fd = Native0.open(name, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) {
+      throw new IOException("open " + file + ": " + errno(Native.getLastError()));
+    }
+    try {
+      while (true) {
+        if (Native0.fallocate(fd, 0, 0, length) == 0) {
+          return true;
+        }
+        final int err = Native.getLastError();
+        if (err == EINTR) {
+          continue;
+        }
+        if (err == EOPNOTSUPP || err == ENOSYS) {
+          warnOnce("the file system of " + file + " cannot reserve blocks (" + errno(err) + ")");
+          return false;
+        }
+        throw new IOException(
+            "cannot reserve " + length + " bytes for " + file + ": " + errno(err));
+      }
+    } finally {
+      Native0.close(fd);
+    }
+  }
+
+  private static volatile boolean warned;
+
+  private static void warnOnce(final String why) {
+    if (!warned) {
+      warned = true;
+      LOG.warn("segment-init allocate: {}; new segments are written with zeros instead", why);
+    }
+  }
+
+  private static byte[] cString(final Path file) {
+    final String encoding = System.getProperty("sun.jnu.encoding");
+    final Charset cs =
+        encoding != null && Charset.isSupported(encoding)
+            ? Charset.forName(encoding)
+            : Charset.defaultCharset();
+    final byte[] bytes = file.toString().getBytes(cs);
+    final byte[] z = new byte[bytes.length + 1];
+    System.arraycopy(bytes, 0, z, 0, bytes.length);
+    return z;
+  }
+
+  private static String errno(final int err) {
+    switch (err) {
+      case 28:
+        return "No space left on device (ENOSPC)";
+      case 27:
+        return "File too large (EFBIG)";
+      case 5:
+        return "Input/output error (EIO)";
+      default:
+        return "errno " + err;
+    }
+  }
+}
