@@ -1,12 +1,15 @@
 package io.stele.net;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -14,6 +17,7 @@ import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -68,13 +72,42 @@ public final class HttpServer implements AutoCloseable {
     return transport;
   }
 
-  /** Binds and starts accepting. Returns the bound address (the real port when 0 was asked). */
-  public InetSocketAddress start() throws InterruptedException {
+  /**
+   * Runs one {@code GET /healthz} through a private copy of a connection's pipeline (an embedded
+   * channel: no socket, no event loop, no metrics of the server's), so that the classes and code
+   * every first request needs are loaded and initialised before the server binds. A node does this
+   * on a second thread while its log recovers; it changes nothing else.
+   */
+  public void warm() {
+    final HttpHandler.Shared scratch =
+        new HttpHandler.Shared(
+            () -> false, transport.transport(), List.of(), new HttpMetrics(), () -> "");
+    final EmbeddedChannel ch = new EmbeddedChannel();
+    addHandlers(ch.pipeline(), scratch);
+    ch.writeInbound(
+        Unpooled.copiedBuffer(
+            "GET /healthz HTTP/1.1\r\nHost: warm\r\n\r\n", StandardCharsets.US_ASCII));
+    ch.runPendingTasks();
+    ch.finishAndReleaseAll();
+  }
+
+  private void addHandlers(final ChannelPipeline pipeline, final HttpHandler.Shared handlerShared) {
     final HttpDecoderConfig decoderConfig =
         new HttpDecoderConfig()
             .setMaxInitialLineLength(config.maxInitialLineBytes())
             .setMaxHeaderSize(config.maxHeaderBytes())
             .setMaxChunkSize(64 * 1024);
+    pipeline
+        .addLast("idle", new IdleStateHandler(0, 0, config.idleTimeoutMs(), TimeUnit.MILLISECONDS))
+        .addLast("slow", new SlowRequestGuard(config.requestTimeoutMs()))
+        .addLast("decoder", new StrictRequestDecoder(decoderConfig))
+        .addLast("encoder", new HttpResponseEncoder())
+        .addLast("aggregator", new ProblemAggregator(config.maxBodyBytes()))
+        .addLast("handler", new HttpHandler(handlerShared));
+  }
+
+  /** Binds and starts accepting. Returns the bound address (the real port when 0 was asked). */
+  public InetSocketAddress start() throws InterruptedException {
     final ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(bossGroup, workerGroup)
@@ -92,16 +125,7 @@ public final class HttpServer implements AutoCloseable {
                       return;
                     }
                     connections.add(ch);
-                    ch.pipeline()
-                        .addLast(
-                            "idle",
-                            new IdleStateHandler(
-                                0, 0, config.idleTimeoutMs(), TimeUnit.MILLISECONDS))
-                        .addLast("slow", new SlowRequestGuard(config.requestTimeoutMs()))
-                        .addLast("decoder", new StrictRequestDecoder(decoderConfig))
-                        .addLast("encoder", new HttpResponseEncoder())
-                        .addLast("aggregator", new ProblemAggregator(config.maxBodyBytes()))
-                        .addLast("handler", new HttpHandler(shared));
+                    addHandlers(ch.pipeline(), shared);
                   }
                 });
     final ChannelFuture bind = bootstrap.bind(config.host(), config.port()).sync();

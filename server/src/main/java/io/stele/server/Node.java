@@ -1,17 +1,22 @@
 package io.stele.server;
 
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.stele.engine.Engine;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.Engines;
 import io.stele.engine.LogEngine;
 import io.stele.engine.SegmentInit;
 import io.stele.net.ClusterView;
+import io.stele.net.Exchange;
 import io.stele.net.HttpServer;
 import io.stele.net.HttpServerConfig;
 import io.stele.net.LeaderRouting;
+import io.stele.net.Problem;
 import io.stele.net.Route;
+import io.stele.net.RouteHandler;
 import io.stele.net.TailWaiters;
-import io.stele.net.Transport;
 import io.stele.net.api.ApiConfig;
 import io.stele.net.api.GroupsHandler;
 import io.stele.net.api.TopicsHandler;
@@ -23,6 +28,8 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,8 +42,8 @@ public final class Node implements AutoCloseable {
 
   private final Configuration config;
   private DataDirectory dataDirectory;
-  private Engine engine;
-  private HttpServer http;
+  private volatile Engine engine;
+  private volatile HttpServer http;
   private InetSocketAddress httpAddress;
   private volatile boolean ready;
 
@@ -45,7 +52,7 @@ public final class Node implements AutoCloseable {
   private final java.util.Set<Integer> voters;
   private LogEngine logEngine;
   private Replica replica;
-  private ClusterState cluster;
+  private volatile ClusterState cluster;
 
   /**
    * Creates a node; nothing starts yet.
@@ -84,16 +91,48 @@ public final class Node implements AutoCloseable {
     }
   }
 
-  /** Opens the data directory and engine (recovering it), then starts serving. */
+  /**
+   * Opens the data directory and the engine (recovering it), then binds HTTP and starts serving.
+   * Meanwhile a second thread prepares the HTTP server (the native transport, the event loops, one
+   * request through a scratch pipeline: {@link HttpServer#warm}), so that what follows recovery is
+   * only the bind. Nothing listens before the log is open: a connection during recovery is refused,
+   * as before, and {@code /healthz} means the node serves.
+   */
   public void start() {
-    // Loading the native transport (extracting and linking its library, setting up rings) takes a
-    // good part of start-up; do it while the log recovers. Class initialisation makes the later
-    // selection wait for this one rather than repeat it.
-    final Thread transportInit =
-        new Thread(() -> Transport.select(config.get(Settings.TRANSPORT)), "stele-transport-init");
-    transportInit.setDaemon(true);
-    transportInit.start();
-    dataDirectory = DataDirectory.open(config.get(Settings.DATA_DIR));
+    final HttpServerConfig httpConfig = httpConfig(config);
+    final LateRoute[] late = {
+      new LateRoute("/v1/topics"),
+      new LateRoute("/v1/groups"),
+      new LateRoute("/v1/stream"),
+      new LateRoute("/v1/cluster")
+    };
+    final List<Route> routes = new java.util.ArrayList<>(late.length);
+    for (final LateRoute r : late) {
+      routes.add(new Route(r.prefix, r));
+    }
+    final CompletableFuture<HttpServer> prepared = new CompletableFuture<>();
+    final Thread httpStart =
+        new Thread(
+            () -> {
+              try {
+                final HttpServer server =
+                    new HttpServer(httpConfig, this::isReady, routes, this::metrics);
+                server.warm();
+                prepared.complete(server);
+              } catch (final Throwable e) {
+                prepared.completeExceptionally(e);
+              }
+            },
+            "stele-http-prepare");
+    httpStart.setDaemon(true);
+    httpStart.start();
+    try {
+      dataDirectory = DataDirectory.open(config.get(Settings.DATA_DIR));
+    } catch (final RuntimeException e) {
+      awaitQuietly(prepared);
+      closeQuietly();
+      throw e;
+    }
     LOG.info("Stele {} data directory {}", Version.version(), dataDirectory.path());
     final long t0 = System.nanoTime();
     try {
@@ -105,6 +144,7 @@ public final class Node implements AutoCloseable {
         engine = Engines.openNode(ec);
       }
     } catch (final IOException | RuntimeException e) {
+      awaitQuietly(prepared);
       closeQuietly();
       throw new FatalException("cannot open the log: " + e.getMessage(), e);
     }
@@ -112,19 +152,17 @@ public final class Node implements AutoCloseable {
     if (peers != null) {
       startReplica();
     }
+    try {
+      http = prepared.get();
+    } catch (final InterruptedException e) {
+      Thread.currentThread().interrupt();
+      closeQuietly();
+      throw new FatalException("interrupted while preparing HTTP", e);
+    } catch (final ExecutionException e) {
+      closeQuietly();
+      throw new FatalException("cannot prepare the HTTP server: " + e.getCause(), e.getCause());
+    }
 
-    final HttpServerConfig httpConfig =
-        new HttpServerConfig(
-            config.get(Settings.HOST),
-            config.get(Settings.PORT),
-            config.get(Settings.TRANSPORT),
-            ioThreads(config),
-            config.get(Settings.MAX_INITIAL_LINE_BYTES),
-            config.get(Settings.MAX_HEADER_BYTES),
-            config.get(Settings.MAX_BODY_BYTES),
-            config.get(Settings.IDLE_TIMEOUT_MS),
-            config.get(Settings.REQUEST_TIMEOUT_MS),
-            config.get(Settings.MAX_CONNECTIONS));
     final ApiConfig apiConfig =
         new ApiConfig(
             config.get(Settings.MAX_RECORDS_PER_REQUEST),
@@ -139,24 +177,12 @@ public final class Node implements AutoCloseable {
     final TailWaiters waiters = new TailWaiters();
     engine.addPartitionObserver(waiters);
     final ClusterView view = cluster != null ? cluster : ClusterState.single();
-    final List<Route> routes =
-        List.of(
-            new Route(
-                "/v1/topics",
-                LeaderRouting.leaderOnly(view, new TopicsHandler(engine, waiters, apiConfig))),
-            new Route("/v1/groups", LeaderRouting.leaderOnly(view, new GroupsHandler(engine))),
-            new Route(
-                "/v1/stream",
-                LeaderRouting.leaderOnly(
-                    view, new StreamsHandler(engine, waiters, StreamsConfig.defaults()))),
-            new Route("/v1/cluster", LeaderRouting.status(view)));
-    final Engine served = engine;
-    http =
-        new HttpServer(
-            httpConfig,
-            () -> ready && served.isHealthy() && (cluster == null || cluster.isReady()),
-            routes,
-            this::metrics);
+    late[0].target = LeaderRouting.leaderOnly(view, new TopicsHandler(engine, waiters, apiConfig));
+    late[1].target = LeaderRouting.leaderOnly(view, new GroupsHandler(engine));
+    late[2].target =
+        LeaderRouting.leaderOnly(
+            view, new StreamsHandler(engine, waiters, StreamsConfig.defaults()));
+    late[3].target = LeaderRouting.status(view);
     try {
       httpAddress = http.start();
     } catch (final InterruptedException e) {
@@ -170,6 +196,73 @@ public final class Node implements AutoCloseable {
           "cannot listen on " + httpConfig.host() + ":" + httpConfig.port() + ": " + why, e);
     }
     ready = true;
+  }
+
+  private boolean isReady() {
+    if (!ready) {
+      return false;
+    }
+    // engine and cluster are written before ready is set (volatile), so they are seen with it
+    final Engine e = engine;
+    final ClusterState c = cluster;
+    return e != null && e.isHealthy() && (c == null || c.isReady());
+  }
+
+  private static void awaitQuietly(final CompletableFuture<?> f) {
+    try {
+      f.get();
+    } catch (final InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (final ExecutionException e) {
+      // reported by whoever needs the result; here the node is failing anyway
+    }
+  }
+
+  /**
+   * An API route made before its handler exists (the server is prepared while the log recovers);
+   * the handler is in place before the server binds, so the 503 {@code starting} answer is only a
+   * guard.
+   */
+  private static final class LateRoute implements RouteHandler {
+    final String prefix;
+    volatile RouteHandler target;
+
+    LateRoute(final String prefix) {
+      this.prefix = prefix;
+    }
+
+    @Override
+    public void handle(final Exchange exchange) {
+      final RouteHandler t = target;
+      if (t != null) {
+        t.handle(exchange);
+        return;
+      }
+      exchange.route("starting");
+      final FullHttpResponse r =
+          Problem.response(
+              exchange.alloc(),
+              exchange.request().protocolVersion(),
+              HttpResponseStatus.SERVICE_UNAVAILABLE,
+              "starting",
+              "the node is opening its log (recovery after a restart); retry shortly");
+      r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+      exchange.respond(r);
+    }
+  }
+
+  static HttpServerConfig httpConfig(final Configuration config) {
+    return new HttpServerConfig(
+        config.get(Settings.HOST),
+        config.get(Settings.PORT),
+        config.get(Settings.TRANSPORT),
+        ioThreads(config),
+        config.get(Settings.MAX_INITIAL_LINE_BYTES),
+        config.get(Settings.MAX_HEADER_BYTES),
+        config.get(Settings.MAX_BODY_BYTES),
+        config.get(Settings.IDLE_TIMEOUT_MS),
+        config.get(Settings.REQUEST_TIMEOUT_MS),
+        config.get(Settings.MAX_CONNECTIONS));
   }
 
   private void startReplica() {
@@ -279,6 +372,10 @@ public final class Node implements AutoCloseable {
   }
 
   private CharSequence metrics() {
+    final Engine engine = this.engine;
+    if (engine == null) {
+      return ""; // the log is not open yet (or no longer): HTTP's own metrics only
+    }
     final io.stele.engine.EngineMetrics m = engine.metrics();
     final StringBuilder sb = new StringBuilder(1024);
     counter(
@@ -348,11 +445,20 @@ public final class Node implements AutoCloseable {
       } catch (final InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      http = null;
     }
     closeQuietly();
   }
 
   private void closeQuietly() {
+    if (http != null) { // a start that failed after the server was prepared
+      try {
+        http.shutdown(1_000);
+      } catch (final InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      http = null;
+    }
     if (replica != null) {
       replica.close();
       replica = null;
