@@ -9,17 +9,19 @@ package io.stele.engine;
 public enum SegmentInit {
   /**
    * Write real zero bytes (the default). A flush then only writes data: the file system has no
-   * newly used space to record, so each {@code fdatasync} is as cheap as it gets. Best for {@code
-   * local} and {@code quorum} appends. The device carries every byte of the log twice (zeros once
-   * per segment, then the records) and the zeros pass through the page cache.
+   * newly used space to record, so each {@code fdatasync} is as cheap as it gets: best for small
+   * records and for durable appends under load (many appends per flush). The device carries every
+   * byte of the log twice (zeros once per segment, then the records) and the zeros pass through the
+   * page cache.
    */
   ZEROS,
   /**
-   * Reserve the blocks ({@code fallocate}, Linux) and read the new file once ahead of the writer so
-   * its pages are in memory, writing nothing. Appends that are not flushed at once ({@code memory})
-   * are faster, but each flush also records which reserved blocks now hold data, so flushes cost
-   * more. Falls back to {@link #ZEROS}, with a warning, where the system or file system cannot
-   * reserve blocks.
+   * Reserve the blocks ({@code fallocate}, 64-bit Linux on x86-64 and aarch64) and read the new
+   * file once ahead of the writer so its pages are in memory, writing nothing. Measured faster for
+   * large records appended at {@code memory} and for a lone producer waiting for each flush; slower
+   * for small records and for many producers sharing flushes, because each flush also records which
+   * reserved blocks now hold data (docs/benchmarks.md, "Segment init"). Falls back to {@link
+   * #ZEROS}, with a warning, where the system or file system cannot reserve blocks.
    */
   ALLOCATE
 }

@@ -117,7 +117,11 @@ public final class Node implements AutoCloseable {
               try {
                 final HttpServer server =
                     new HttpServer(httpConfig, this::isReady, routes, this::metrics);
-                server.warm();
+                try {
+                  server.warm();
+                } catch (final RuntimeException e) { // only a head start: serve without it
+                  LOG.warn("warming the HTTP pipeline failed: {}", e.toString());
+                }
                 prepared.complete(server);
               } catch (final Throwable e) {
                 prepared.completeExceptionally(e);
@@ -129,7 +133,7 @@ public final class Node implements AutoCloseable {
     try {
       dataDirectory = DataDirectory.open(config.get(Settings.DATA_DIR));
     } catch (final RuntimeException e) {
-      awaitQuietly(prepared);
+      discard(prepared);
       closeQuietly();
       throw e;
     }
@@ -144,18 +148,24 @@ public final class Node implements AutoCloseable {
         engine = Engines.openNode(ec);
       }
     } catch (final IOException | RuntimeException e) {
-      awaitQuietly(prepared);
+      discard(prepared);
       closeQuietly();
       throw new FatalException("cannot open the log: " + e.getMessage(), e);
     }
     LOG.info("log recovered in {} ms", (System.nanoTime() - t0) / 1_000_000);
     if (peers != null) {
-      startReplica();
+      try {
+        startReplica();
+      } catch (final RuntimeException e) {
+        discard(prepared);
+        throw e;
+      }
     }
     try {
       http = prepared.get();
     } catch (final InterruptedException e) {
       Thread.currentThread().interrupt();
+      discard(prepared);
       closeQuietly();
       throw new FatalException("interrupted while preparing HTTP", e);
     } catch (final ExecutionException e) {
@@ -208,14 +218,14 @@ public final class Node implements AutoCloseable {
     return e != null && e.isHealthy() && (c == null || c.isReady());
   }
 
-  private static void awaitQuietly(final CompletableFuture<?> f) {
-    try {
-      f.get();
-    } catch (final InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (final ExecutionException e) {
-      // reported by whoever needs the result; here the node is failing anyway
-    }
+  /** A start that fails before it has taken the prepared server closes it, now or once made. */
+  private static void discard(final CompletableFuture<HttpServer> prepared) {
+    prepared.whenComplete(
+        (server, failure) -> {
+          if (server != null) {
+            server.close();
+          }
+        });
   }
 
   /**

@@ -133,10 +133,11 @@ public final class Settings {
       Setting.choiceSetting(
           "segment-init",
           "zeros",
-          "how a new segment file gets its space: zeros (write zero bytes; flushes stay cheapest,"
-              + " best for local and quorum appends) or allocate (reserve the blocks with"
-              + " fallocate and read them into memory ahead of the writer; faster memory appends,"
-              + " costlier flushes; zeros where the file system cannot reserve)",
+          "how a new segment file gets its space: zeros (write zero bytes; flushes stay cheapest:"
+              + " small records, durable appends under load) or allocate (reserve the blocks with"
+              + " fallocate and read them into memory ahead of the writer: faster for large"
+              + " records at memory durability and a lone durable producer, slower otherwise;"
+              + " zeros where the system cannot reserve)",
           "zeros",
           "allocate");
 

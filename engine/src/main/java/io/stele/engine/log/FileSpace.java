@@ -30,10 +30,13 @@ final class FileSpace {
     static final String UNAVAILABLE = load();
 
     private static String load() {
-      if (!Platform.isLinux()) {
-        return "not Linux";
-      }
       try {
+        // 64-bit Linux on x86-64 or aarch64 only: there off_t is 64 bits and the flag and errno
+        // values below hold (other architectures number some of them differently)
+        if (!Platform.isLinux()
+            || !("x86-64".equals(Platform.ARCH) || "aarch64".equals(Platform.ARCH))) {
+          return "not 64-bit Linux on x86-64 or aarch64 (" + Platform.ARCH + ")";
+        }
         Native.register(Native0.class, Platform.C_LIBRARY_NAME);
         return null;
       } catch (final Throwable e) { // UnsatisfiedLinkError, or JNA's native part missing
@@ -56,8 +59,14 @@ final class FileSpace {
    * @throws IOException any other failure, such as {@code ENOSPC} on a full disk
    */
   static boolean reserve(final Path file, final long length) throws IOException {
-    if (Native0.UNAVAILABLE != null) {
-      warnOnce("fallocate is not available (" + Native0.UNAVAILABLE + ")");
+    String unavailable;
+    try {
+      unavailable = Native0.UNAVAILABLE;
+    } catch (final LinkageError e) { // JNA itself is missing from the class path
+      unavailable = e.toString();
+    }
+    if (unavailable != null) {
+      warnOnce("fallocate is not available (" + unavailable + ")");
       return false;
     }
     final byte[] name = cString(file);
