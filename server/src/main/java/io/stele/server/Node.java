@@ -1,8 +1,5 @@
 package io.stele.server;
 
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.stele.engine.Engine;
 import io.stele.engine.EngineConfig;
 import io.stele.engine.Engines;
@@ -13,7 +10,6 @@ import io.stele.net.Exchange;
 import io.stele.net.HttpServer;
 import io.stele.net.HttpServerConfig;
 import io.stele.net.LeaderRouting;
-import io.stele.net.Problem;
 import io.stele.net.Route;
 import io.stele.net.RouteHandler;
 import io.stele.net.TailWaiters;
@@ -229,9 +225,8 @@ public final class Node implements AutoCloseable {
   }
 
   /**
-   * An API route made before its handler exists (the server is prepared while the log recovers);
-   * the handler is in place before the server binds, so the 503 {@code starting} answer is only a
-   * guard.
+   * An API route made before its handler exists: the server is prepared while the log recovers, and
+   * the handler is set before the server binds, so no request finds it unset.
    */
   private static final class LateRoute implements RouteHandler {
     final String prefix;
@@ -243,21 +238,7 @@ public final class Node implements AutoCloseable {
 
     @Override
     public void handle(final Exchange exchange) {
-      final RouteHandler t = target;
-      if (t != null) {
-        t.handle(exchange);
-        return;
-      }
-      exchange.route("starting");
-      final FullHttpResponse r =
-          Problem.response(
-              exchange.alloc(),
-              exchange.request().protocolVersion(),
-              HttpResponseStatus.SERVICE_UNAVAILABLE,
-              "starting",
-              "the node is opening its log (recovery after a restart); retry shortly");
-      r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-      exchange.respond(r);
+      target.handle(exchange);
     }
   }
 

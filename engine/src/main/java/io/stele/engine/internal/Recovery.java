@@ -45,11 +45,6 @@ final class Recovery {
 
   private Recovery() {}
 
-  static Result recover(final Path dir, final int configSegmentBytes, final int indexIntervalBytes)
-      throws IOException {
-    return recover(dir, configSegmentBytes, indexIntervalBytes, SegmentInit.ZEROS);
-  }
-
   static Result recover(
       final Path dir,
       final int configSegmentBytes,

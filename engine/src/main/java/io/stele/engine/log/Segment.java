@@ -77,18 +77,9 @@ public final class Segment {
   }
 
   /**
-   * Creates a segment: writes {@code lengthBytes} of real zero bytes to a temporary file, forces
-   * it, renames it to its open name and forces the directory, so the file and its blocks exist
-   * before any acknowledged data depends on them.
-   */
-  public static Segment create(final Path dir, final long basePosition, final int lengthBytes)
-      throws IOException {
-    return create(dir, basePosition, lengthBytes, SegmentInit.ZEROS);
-  }
-
-  /**
-   * Creates a segment as {@link #create(Path, long, int)} does, its space made as {@code init}
-   * says.
+   * Creates a segment, its space made as {@code init} says (written zeros, or reserved blocks read
+   * into memory), forces it, renames it to its open name and forces the directory, so the file and
+   * its blocks exist before any acknowledged data depends on them.
    */
   public static Segment create(
       final Path dir, final long basePosition, final int lengthBytes, final SegmentInit init)
@@ -117,11 +108,6 @@ public final class Segment {
    * do other work between pieces; {@link Creation#finish} makes it a segment as {@link #create}
    * does.
    */
-  public static Creation begin(final Path dir, final long basePosition, final int lengthBytes)
-      throws IOException {
-    return begin(dir, basePosition, lengthBytes, SegmentInit.ZEROS);
-  }
-
   /**
    * Starts creating a segment whose space is made as {@code init} says. With {@link
    * SegmentInit#ALLOCATE} the blocks are reserved here, at once (a full disk fails here), and the

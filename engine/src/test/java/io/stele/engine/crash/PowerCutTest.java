@@ -33,22 +33,7 @@ class PowerCutTest {
 
   @Test
   void shouldKeepEveryAckedRecordAcrossPowerCuts() throws Exception {
-    final Path mnt = mountImage();
-    try {
-      final AckVerifier acks = new AckVerifier();
-      for (int cycle = 0; cycle < 3; cycle++) {
-        final List<String> lines = runAndCut(mnt, List.of(), "pc" + cycle, 200 + cycle * 150);
-        acks.addAcks(lines);
-        remount(mnt);
-        try (StorageEngine e = EngineFixture.open(mnt.resolve("data"))) {
-          assertEquals(
-              List.of(), acks.verify(e, CrashChild.TOPIC, CrashChild.PARTITIONS), "cycle " + cycle);
-        }
-      }
-      assertTrue(acks.count() > 300, "acks: " + acks.count());
-    } finally {
-      unmount(mnt);
-    }
+    powerCuts(3, "pc", 200);
   }
 
   /**
@@ -57,12 +42,22 @@ class PowerCutTest {
    */
   @Test
   void shouldKeepEveryAckedRecordAcrossPowerCutsWithReservedSegments() throws Exception {
+    powerCuts(2, "pa", 300, "1048576", "1", "ALLOCATE");
+  }
+
+  /**
+   * Cycles of append, power cut, remount, verify on one image; cycle {@code k} cuts after {@code
+   * firstAcks + 150 k} acknowledgements.
+   */
+  private void powerCuts(
+      final int cycles, final String label, final int firstAcks, final String... childArgs)
+      throws Exception {
     final Path mnt = mountImage();
     try {
       final AckVerifier acks = new AckVerifier();
-      for (int cycle = 0; cycle < 2; cycle++) {
+      for (int cycle = 0; cycle < cycles; cycle++) {
         final List<String> lines =
-            runAndCut(mnt, List.of(), "pa" + cycle, 300 + cycle * 150, "1048576", "1", "ALLOCATE");
+            runAndCut(mnt, List.of(), label + cycle, firstAcks + cycle * 150, childArgs);
         acks.addAcks(lines);
         remount(mnt);
         try (StorageEngine e = EngineFixture.open(mnt.resolve("data"))) {

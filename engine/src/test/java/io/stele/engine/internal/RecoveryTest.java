@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.stele.engine.CorruptLogException;
+import io.stele.engine.SegmentInit;
 import io.stele.engine.format.BatchDescriptor;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ class RecoveryTest {
 
   /** Recovers a copy; returns per-partition end offsets and the next log index. */
   private static long[] recover(final Path shard) throws Exception {
-    final Recovery.Result r = Recovery.recover(shard, SEGMENT_BYTES, 512);
+    final Recovery.Result r = Recovery.recover(shard, SEGMENT_BYTES, 512, SegmentInit.ZEROS);
     try {
       final TopicState t = r.state().topicsByName.get("t");
       final long[] out = new long[3];
@@ -146,19 +147,21 @@ class RecoveryTest {
     final Path data = Files.createTempDirectory("stele-ckpt");
     try {
       final Path shard = LogImage.write(data, img.segment.clone());
-      final Recovery.Result full = Recovery.recover(shard, SEGMENT_BYTES, 512);
+      final Recovery.Result full = Recovery.recover(shard, SEGMENT_BYTES, 512, SegmentInit.ZEROS);
       final long mid = img.batches.get(20).position();
       // A checkpoint at batch 20: rebuild the state up to there by recovering a cut copy.
       final byte[] cut = img.segment.clone();
       Arrays.fill(cut, (int) mid, cut.length, (byte) 0);
       final Path data2 = Files.createTempDirectory("stele-ckpt2");
       final Path shard2 = LogImage.write(data2, cut);
-      final Recovery.Result partial = Recovery.recover(shard2, SEGMENT_BYTES, 512);
+      final Recovery.Result partial =
+          Recovery.recover(shard2, SEGMENT_BYTES, 512, SegmentInit.ZEROS);
       Checkpoints.write(shard, partial.state().snapshot(mid, SEGMENT_BYTES), null);
       partial.log().closeAll();
       full.log().closeAll();
       LogImage.deleteTree(data2);
-      final Recovery.Result fromCkpt = Recovery.recover(shard, SEGMENT_BYTES, 512);
+      final Recovery.Result fromCkpt =
+          Recovery.recover(shard, SEGMENT_BYTES, 512, SegmentInit.ZEROS);
       try {
         assertTrue(fromCkpt.fromCheckpoint());
         assertEquals(mid, fromCkpt.tailStart());
@@ -174,7 +177,8 @@ class RecoveryTest {
       final byte[] bytes = Files.readAllBytes(ck);
       bytes[bytes.length / 2] ^= 1;
       Files.write(ck, bytes);
-      final Recovery.Result rebuilt = Recovery.recover(shard, SEGMENT_BYTES, 512);
+      final Recovery.Result rebuilt =
+          Recovery.recover(shard, SEGMENT_BYTES, 512, SegmentInit.ZEROS);
       try {
         assertTrue(!rebuilt.fromCheckpoint() || rebuilt.tailStart() == 0);
         assertEquals(

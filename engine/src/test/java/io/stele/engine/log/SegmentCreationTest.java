@@ -26,7 +26,7 @@ class SegmentCreationTest {
   @Test
   void shouldCreateASegmentAPieceAtATime() throws Exception {
     final int length = 5 << 20;
-    final Segment.Creation c = Segment.begin(dir, 3L * length, length);
+    final Segment.Creation c = Segment.begin(dir, 3L * length, length, SegmentInit.ZEROS);
     final Path tmp = dir.resolve(Segment.fileName(3L * length, Segment.TMP_SUFFIX));
     assertThrows(IllegalStateException.class, c::finish, "not before every byte is written");
     int steps = 0;
@@ -50,7 +50,7 @@ class SegmentCreationTest {
   @Test
   void shouldCompleteACreationOthersBegan() throws Exception {
     final int length = 3 << 20;
-    final Segment.Creation c = Segment.begin(dir, length, length);
+    final Segment.Creation c = Segment.begin(dir, length, length, SegmentInit.ZEROS);
     final Path tmp = dir.resolve(Segment.fileName(length, Segment.TMP_SUFFIX));
     assertFalse(c.step(1 << 20), "a third of it");
     // what is already there must stay; complete writes only the rest
@@ -171,7 +171,7 @@ class SegmentCreationTest {
 
   @Test
   void shouldLeaveNothingWhenAborted() throws Exception {
-    final Segment.Creation c = Segment.begin(dir, 0, 1 << 20);
+    final Segment.Creation c = Segment.begin(dir, 0, 1 << 20, SegmentInit.ZEROS);
     c.step(64 << 10);
     c.abort();
     try (var files = Files.list(dir)) {
