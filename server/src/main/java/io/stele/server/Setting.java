@@ -17,6 +17,28 @@ import java.util.function.Function;
 public record Setting<T>(
     String name, String defaultValue, String range, String doc, Function<String, T> parser) {
 
+  /**
+   * Identity, as for the constants in {@link Settings} that every setting is (the parser is a
+   * lambda, so component equality would be identity anyway). Declared rather than generated, as is
+   * {@link #toString}: a record's generated methods are linked through {@code ObjectMethods} at
+   * first use, tens of milliseconds of method-handle spinning on a node's start-up path.
+   */
+  @Override
+  public boolean equals(final Object o) {
+    return this == o;
+  }
+
+  @Override
+  public int hashCode() {
+    return System.identityHashCode(this);
+  }
+
+  /** The flag, as help and errors name a setting. */
+  @Override
+  public String toString() {
+    return flag();
+  }
+
   /** The environment variable that sets this setting. */
   public String envName() {
     return "STELE_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
