@@ -53,7 +53,7 @@ public final class Main {
       case "demo":
         return Demo.run(rest, out, err);
       case "warmup": // bin/stele's class-data-sharing training run; not in the usage
-        return Warmup.run(out, err);
+        return Warmup.run(rest, out, err);
       case "version":
       case "--version":
         out.println("stele " + Version.version());

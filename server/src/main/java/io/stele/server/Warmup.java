@@ -44,9 +44,63 @@ final class Warmup {
 
   private Warmup() {}
 
-  static int run(final PrintStream out, final PrintStream err) {
+  /**
+   * Copies the native libraries the jar carries ({@code META-INF/native/*.so}: Netty's io_uring and
+   * epoll transports) into {@code dir}, each written under a temporary name and renamed into place,
+   * then writes {@code dir/.complete}. {@code bin/stele} puts {@code dir} on {@code
+   * java.library.path}, where Netty looks first: a node then loads the library in place instead of
+   * copying it to a new temporary file at every start (which also initialises {@code SecureRandom}
+   * for the file's name), and a {@code noexec} temporary directory does not matter.
+   *
+   * @return how many libraries were copied
+   */
+  static int extractNatives(final Path dir) throws IOException {
+    final java.net.URL jar = Warmup.class.getProtectionDomain().getCodeSource().getLocation();
+    final Path jarPath;
+    try {
+      jarPath = Path.of(jar.toURI());
+    } catch (final java.net.URISyntaxException e) {
+      throw new IOException("cannot locate the jar: " + jar, e);
+    }
+    if (!Files.isRegularFile(jarPath)) {
+      throw new IOException("not running from a jar: " + jarPath);
+    }
+    Files.createDirectories(dir);
+    int copied = 0;
+    try (java.util.jar.JarFile jf = new java.util.jar.JarFile(jarPath.toFile())) {
+      for (final java.util.jar.JarEntry e :
+          (Iterable<java.util.jar.JarEntry>) jf.stream()::iterator) {
+        final String name = e.getName();
+        if (!name.startsWith("META-INF/native/") || !name.endsWith(".so") || e.isDirectory()) {
+          continue;
+        }
+        final Path target = dir.resolve(name.substring(name.lastIndexOf('/') + 1));
+        final Path tmp = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid());
+        try (InputStream in = jf.getInputStream(e)) {
+          Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.move(
+            tmp,
+            target,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        copied++;
+      }
+    }
+    Files.writeString(dir.resolve(".complete"), copied + "\n");
+    return copied;
+  }
+
+  static int run(final List<String> args, final PrintStream out, final PrintStream err) {
     Path dir = null;
     try {
+      if (args.size() == 2 && args.get(0).equals("--native-dir")) {
+        final int n = extractNatives(Path.of(args.get(1)));
+        out.println("stele: " + n + " native libraries in " + args.get(1));
+      } else if (!args.isEmpty()) {
+        err.println("stele: usage: stele warmup [--native-dir DIR]");
+        return ExitCode.USAGE;
+      }
       dir = Files.createTempDirectory("stele-warmup");
       final Configuration config =
           Configuration.load(
