@@ -155,6 +155,11 @@ public final class Exchange {
     respond(Problem.response(ctx.alloc(), request.protocolVersion(), status, type, detail));
   }
 
+  /** Completes with {@link Problem#unavailable}: 503 and {@code Retry-After}. Any thread. */
+  public void unavailable(final String type, final String detail) {
+    respond(Problem.unavailable(ctx.alloc(), request.protocolVersion(), type, detail));
+  }
+
   /** Completes with 405 and the {@code Allow} header naming the accepted methods. Any thread. */
   public void methodNotAllowed(final String allow) {
     final FullHttpResponse response =

@@ -156,15 +156,8 @@ final class HttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } else if (shared.ready.getAsBoolean() && !shared.draining) {
           exchange.respondJson(HttpResponseStatus.OK, "{\"status\":\"ready\"}\n");
         } else {
-          final FullHttpResponse notReady =
-              Problem.response(
-                  exchange.alloc(),
-                  exchange.request().protocolVersion(),
-                  HttpResponseStatus.SERVICE_UNAVAILABLE,
-                  "not-ready",
-                  shared.draining ? "node is shutting down" : "node is not ready");
-          notReady.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-          exchange.respond(notReady);
+          exchange.unavailable(
+              "not-ready", shared.draining ? "node is shutting down" : "node is not ready");
         }
         return;
       case "/metrics":

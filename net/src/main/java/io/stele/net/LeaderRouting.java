@@ -29,15 +29,9 @@ public final class LeaderRouting {
         inner.handle(exchange);
       } else if (base.isEmpty()) {
         exchange.route("no-leader");
-        final FullHttpResponse r =
-            Problem.response(
-                exchange.alloc(),
-                exchange.request().protocolVersion(),
-                HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "no-leader",
-                "the cluster has no leader right now (an election is running); retry shortly");
-        r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-        exchange.respond(r);
+        exchange.unavailable(
+            "no-leader",
+            "the cluster has no leader right now (an election is running); retry shortly");
       } else {
         exchange.route("redirect");
         final FullHttpResponse r =

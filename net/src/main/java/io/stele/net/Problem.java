@@ -45,4 +45,19 @@ public final class Problem {
     response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
     return response;
   }
+
+  /**
+   * A {@code 503} problem with {@code Retry-After: 1}: the request may succeed if repeated shortly
+   * (not ready, no leader, a full pipeline, failed storage).
+   */
+  public static FullHttpResponse unavailable(
+      final ByteBufAllocator alloc,
+      final HttpVersion version,
+      final String type,
+      final String detail) {
+    final FullHttpResponse response =
+        response(alloc, version, HttpResponseStatus.SERVICE_UNAVAILABLE, type, detail);
+    response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+    return response;
+  }
 }

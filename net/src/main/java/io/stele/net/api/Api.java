@@ -120,18 +120,6 @@ final class Api {
             + " does not exist");
   }
 
-  static void unavailable(final Exchange ex, final String type, final String detail) {
-    final FullHttpResponse r =
-        Problem.response(
-            ex.alloc(),
-            ex.request().protocolVersion(),
-            HttpResponseStatus.SERVICE_UNAVAILABLE,
-            type,
-            detail);
-    r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-    ex.respond(r);
-  }
-
   private static final String NOT_LEADER_DETAIL =
       "this node is not the cluster's leader (or lost leadership before the write committed);"
           + " the write did not happen: retry, GET /v1/cluster names the leader";
@@ -142,13 +130,13 @@ final class Api {
         unknownTopic(ex, topic);
         break;
       case BACKPRESSURE:
-        unavailable(ex, "overloaded", "the write pipeline is full; retry");
+        ex.unavailable("overloaded", "the write pipeline is full; retry");
         break;
       case STORAGE_FAILED:
-        unavailable(ex, "storage-failed", "this node's storage failed; it acknowledges nothing");
+        ex.unavailable("storage-failed", "this node's storage failed; it acknowledges nothing");
         break;
       case NOT_LEADER:
-        unavailable(ex, "not-leader", NOT_LEADER_DETAIL);
+        ex.unavailable("not-leader", NOT_LEADER_DETAIL);
         break;
       default:
         ex.problem(
@@ -177,16 +165,16 @@ final class Api {
             "the encoded records exceed the largest batch the log accepts");
         break;
       case BACKPRESSURE:
-        unavailable(ex, "overloaded", "the write pipeline is full; retry");
+        ex.unavailable("overloaded", "the write pipeline is full; retry");
         break;
       case CLOSED:
         ex.problem(HttpResponseStatus.CONFLICT, "topic-closed", "topic " + topic + " is closed");
         break;
       case STORAGE_FAILED:
-        unavailable(ex, "storage-failed", "this node's storage failed; it acknowledges nothing");
+        ex.unavailable("storage-failed", "this node's storage failed; it acknowledges nothing");
         break;
       case NOT_LEADER:
-        unavailable(ex, "not-leader", NOT_LEADER_DETAIL);
+        ex.unavailable("not-leader", NOT_LEADER_DETAIL);
         break;
       default:
         ex.problem(

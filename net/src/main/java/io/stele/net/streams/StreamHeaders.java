@@ -54,6 +54,18 @@ final class StreamHeaders {
   }
 
   /** A decorated problem+json response. */
+  /** {@link Problem#unavailable} with the stream headers: 503 and {@code Retry-After}. */
+  static FullHttpResponse unavailable(
+      final ByteBufAllocator alloc,
+      final HttpVersion version,
+      final String type,
+      final String detail) {
+    final FullHttpResponse r = Problem.unavailable(alloc, version, type, detail);
+    decorate(r.headers());
+    r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    return r;
+  }
+
   static FullHttpResponse problem(
       final ByteBufAllocator alloc,
       final HttpVersion version,

@@ -1196,22 +1196,10 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
                   "append-too-large",
                   "the append exceeds the engine's batch limit");
       case BACKPRESSURE -> {
-        r =
-            problem(
-                ex,
-                HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "busy",
-                "the append queue is full; retry shortly");
-        r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        r = unavailable(ex, "busy", "the append queue is full; retry shortly");
       }
       default -> {
-        r =
-            problem(
-                ex,
-                HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "storage-failed",
-                "the node cannot acknowledge writes: " + status);
-        r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        r = unavailable(ex, "storage-failed", "the node cannot acknowledge writes: " + status);
       }
     }
     ex.respond(r);
@@ -1620,6 +1608,10 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     return StreamHeaders.problem(ex.alloc(), ex.request().protocolVersion(), status, type, detail);
   }
 
+  static FullHttpResponse unavailable(final Exchange ex, final String type, final String detail) {
+    return StreamHeaders.unavailable(ex.alloc(), ex.request().protocolVersion(), type, detail);
+  }
+
   static void respondProblem(
       final Exchange ex, final HttpResponseStatus status, final String type, final String detail) {
     ex.respond(problem(ex, status, type, detail));
@@ -1630,10 +1622,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
   }
 
   private static void respondBusy(final Exchange ex) {
-    final FullHttpResponse r =
-        problem(ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "busy", "the node is busy; retry");
-    r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-    ex.respond(r);
+    ex.respond(unavailable(ex, "busy", "the node is busy; retry"));
   }
 
   private void respondTooManyMessages(final Exchange ex) {
