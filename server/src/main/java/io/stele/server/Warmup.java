@@ -47,10 +47,11 @@ final class Warmup {
   /**
    * Copies the native libraries the jar carries ({@code META-INF/native/*.so}: Netty's io_uring and
    * epoll transports) into {@code dir}, each written under a temporary name and renamed into place,
-   * then writes {@code dir/.complete}. {@code bin/stele} puts {@code dir} on {@code
-   * java.library.path}, where Netty looks first: a node then loads the library in place instead of
-   * copying it to a new temporary file at every start (which also initialises {@code SecureRandom}
-   * for the file's name), and a {@code noexec} temporary directory does not matter.
+   * deletes any other {@code .so} there (an older build's), then writes {@code dir/.complete}.
+   * {@code bin/stele} puts {@code dir} on {@code java.library.path}, where Netty looks first: a
+   * node then loads the library in place instead of copying it to a new temporary file at every
+   * start (which also initialises {@code SecureRandom} for the file's name), and a {@code noexec}
+   * temporary directory does not matter.
    *
    * @return how many libraries were copied
    */
@@ -66,6 +67,8 @@ final class Warmup {
       throw new IOException("not running from a jar: " + jarPath);
     }
     Files.createDirectories(dir);
+    Files.deleteIfExists(dir.resolve(".complete"));
+    final java.util.Set<Path> carried = new java.util.HashSet<>();
     int copied = 0;
     try (java.util.jar.JarFile jf = new java.util.jar.JarFile(jarPath.toFile())) {
       for (final java.util.jar.JarEntry e :
@@ -84,7 +87,15 @@ final class Warmup {
             target,
             java.nio.file.StandardCopyOption.REPLACE_EXISTING,
             java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        carried.add(target);
         copied++;
+      }
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      for (final Path p : (Iterable<Path>) files::iterator) {
+        if (p.getFileName().toString().endsWith(".so") && !carried.contains(p)) {
+          Files.deleteIfExists(p);
+        }
       }
     }
     Files.writeString(dir.resolve(".complete"), copied + "\n");
@@ -95,8 +106,13 @@ final class Warmup {
     Path dir = null;
     try {
       if (args.size() == 2 && args.get(0).equals("--native-dir")) {
-        final int n = extractNatives(Path.of(args.get(1)));
-        out.println("stele: " + n + " native libraries in " + args.get(1));
+        try {
+          final int n = extractNatives(Path.of(args.get(1)));
+          out.println("stele: " + n + " native libraries in " + args.get(1));
+        } catch (final IOException | RuntimeException e) {
+          // the archive is still worth recording; Netty then copies its library itself
+          err.println("stele: native libraries not copied to " + args.get(1) + ": " + e);
+        }
       } else if (!args.isEmpty()) {
         err.println("stele: usage: stele warmup [--native-dir DIR]");
         return ExitCode.USAGE;

@@ -3,6 +3,7 @@ package io.stele.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -96,6 +97,7 @@ class StartupBytecodeTest {
       throws IOException {
     Files.createDirectories(out);
     final JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    assertNotNull(javac, "no system Java compiler: the tests need a JDK, not a JRE");
     final List<String> args = new ArrayList<>(List.of("--release", "17", "-d", out.toString()));
     args.addAll(List.of(extra));
     args.add(src.toString());

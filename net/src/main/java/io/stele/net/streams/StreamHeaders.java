@@ -53,19 +53,19 @@ final class StreamHeaders {
     h.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED_HEADERS);
   }
 
-  /** A decorated problem+json response. */
-  /** {@link Problem#unavailable} with the stream headers: 503 and {@code Retry-After}. */
+  /** A decorated 503 problem with {@code Retry-After}, as {@link Problem#unavailable}. */
   static FullHttpResponse unavailable(
       final ByteBufAllocator alloc,
       final HttpVersion version,
       final String type,
       final String detail) {
-    final FullHttpResponse r = Problem.unavailable(alloc, version, type, detail);
-    decorate(r.headers());
-    r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    final FullHttpResponse r =
+        problem(alloc, version, HttpResponseStatus.SERVICE_UNAVAILABLE, type, detail);
+    r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
     return r;
   }
 
+  /** A decorated problem+json response. */
   static FullHttpResponse problem(
       final ByteBufAllocator alloc,
       final HttpVersion version,

@@ -366,11 +366,7 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     } else if (status == TopicStatus.BACKPRESSURE) {
       respondBusy(ex);
     } else {
-      respondProblem(
-          ex,
-          HttpResponseStatus.SERVICE_UNAVAILABLE,
-          "storage-failed",
-          "the node cannot delete streams: " + status);
+      ex.respond(unavailable(ex, "storage-failed", "the node cannot delete streams: " + status));
     }
   }
 
@@ -672,11 +668,8 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
             }
             case BACKPRESSURE -> respondBusy(ex);
             default ->
-                respondProblem(
-                    ex,
-                    HttpResponseStatus.SERVICE_UNAVAILABLE,
-                    "storage-failed",
-                    "the node cannot create streams: " + status);
+                ex.respond(
+                    unavailable(ex, "storage-failed", "the node cannot create streams: " + status));
           }
         });
   }
@@ -1428,7 +1421,18 @@ public final class StreamsHandler implements RouteHandler, AppendListener {
     final boolean upToDate = next >= end;
     final ByteBuf content =
         tailOnly && s.json ? Unpooled.wrappedBuffer(new byte[] {'[', ']'}) : body;
-    final String etag = "\"" + s.id + ":" + from + ":" + next + (closed ? ":c" : "") + "\"";
+    // built once per read: presized, so it does not grow (concatenation compiles to a
+    // StringBuilder of default capacity here, -XDstringConcat=inline)
+    final String etag =
+        new StringBuilder(48)
+            .append('"')
+            .append(s.id)
+            .append(':')
+            .append(from)
+            .append(':')
+            .append(next)
+            .append(closed ? ":c\"" : "\"")
+            .toString();
     final String inm = ex.request().headers().get(HttpHeaderNames.IF_NONE_MATCH);
     final FullHttpResponse r;
     if (!tailOnly && etag.equals(inm)) {
