@@ -26,16 +26,16 @@ final class Checkpoints {
   private Checkpoints() {}
 
   /**
-   * Writes a checkpoint; with {@code chunks}, the indexes' whole chunks go to (or already are in)
-   * the chunk file and the checkpoint refers to them, else every entry is inline.
-   */
-  /**
    * The staging buffer of each thread that writes checkpoints (a shard's housekeeper, a closing
    * engine): a direct buffer per checkpoint would be released only by a GC.
    */
   private static final ThreadLocal<ByteBuffer> PIECES =
       ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(PIECE));
 
+  /**
+   * Writes a checkpoint; with {@code chunks}, the indexes' whole chunks go to (or already are in)
+   * the chunk file and the checkpoint refers to them, else every entry is inline.
+   */
   static void write(final Path dir, final ShardState.Snapshot snapshot, final IndexChunks chunks)
       throws IOException {
     if (chunks != null) {

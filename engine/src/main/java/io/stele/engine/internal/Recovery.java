@@ -361,7 +361,6 @@ final class Recovery {
     }
   }
 
-  /** Parses a segment file name; -1 if it is not one. */
   /**
    * The segment files of a shard directory by base position; deletes leftover temporary files.
    *
@@ -418,6 +417,7 @@ final class Recovery {
     return segments;
   }
 
+  /** Parses a segment file name; -1 if it is not one. */
   static long baseOf(final String name) {
     final int dot = name.indexOf('.');
     if (dot != 20) {

@@ -106,12 +106,9 @@ public final class Segment {
   /**
    * Starts creating a segment a piece at a time ({@link Creation#step}), so whoever creates it can
    * do other work between pieces; {@link Creation#finish} makes it a segment as {@link #create}
-   * does.
-   */
-  /**
-   * Starts creating a segment whose space is made as {@code init} says. With {@link
-   * SegmentInit#ALLOCATE} the blocks are reserved here, at once (a full disk fails here), and the
-   * steps read the file instead of writing it, bringing its pages into memory ahead of the writer.
+   * does. Its space is made as {@code init} says. With {@link SegmentInit#ALLOCATE} the blocks are
+   * reserved here, at once (a full disk fails here), and the steps read the file instead of writing
+   * it, bringing its pages into memory ahead of the writer.
    */
   public static Creation begin(
       final Path dir, final long basePosition, final int lengthBytes, final SegmentInit init)
