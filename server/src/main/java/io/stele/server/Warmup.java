@@ -68,6 +68,7 @@ final class Warmup {
     }
     Files.createDirectories(dir);
     Files.deleteIfExists(dir.resolve(".complete"));
+    Files.deleteIfExists(dir.resolve(".failed"));
     final java.util.Set<Path> carried = new java.util.HashSet<>();
     int copied = 0;
     try (java.util.jar.JarFile jf = new java.util.jar.JarFile(jarPath.toFile())) {
@@ -81,12 +82,14 @@ final class Warmup {
         final Path tmp = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid());
         try (InputStream in = jf.getInputStream(e)) {
           Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+          Files.move(
+              tmp,
+              target,
+              java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+              java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+          Files.deleteIfExists(tmp); // after a failed copy or move; gone after a move
         }
-        Files.move(
-            tmp,
-            target,
-            java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         carried.add(target);
         copied++;
       }
@@ -110,8 +113,14 @@ final class Warmup {
           final int n = extractNatives(Path.of(args.get(1)));
           out.println("stele: " + n + " native libraries in " + args.get(1));
         } catch (final IOException | RuntimeException e) {
-          // the archive is still worth recording; Netty then copies its library itself
+          // the archive is still worth recording; Netty then copies its library itself, and
+          // .failed tells bin/stele not to try again for this jar at every start
           err.println("stele: native libraries not copied to " + args.get(1) + ": " + e);
+          try {
+            Files.writeString(Path.of(args.get(1), ".failed"), e + "\n");
+          } catch (final IOException | RuntimeException ignored) {
+            // nowhere to say it: bin/stele tries again next time
+          }
         }
       } else if (!args.isEmpty()) {
         err.println("stele: usage: stele warmup [--native-dir DIR]");

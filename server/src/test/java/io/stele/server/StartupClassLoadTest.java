@@ -75,15 +75,19 @@ class StartupClassLoadTest {
             dir.resolve("data").toString());
     try {
       final int port = awaitPort(p, out);
-      final HttpResponse<String> ready =
-          HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(5))
-              .build()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
-                      .timeout(Duration.ofSeconds(10))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
+      // "listening" is logged just before the node calls itself ready: ask until it is
+      final HttpClient client =
+          HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      HttpResponse<String> ready;
+      do {
+        ready =
+            client.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/readyz"))
+                    .timeout(Duration.ofSeconds(10))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+      } while (ready.statusCode() == 503 && System.nanoTime() < deadline && sleep(20));
       assertEquals(200, ready.statusCode(), ready.body());
       // read while the node still runs: what shutting down loads is not the start-up path
       final String loaded = Files.readString(log, StandardCharsets.UTF_8);
@@ -96,15 +100,25 @@ class StartupClassLoadTest {
               + loaded.lines().filter(l -> l.contains(OBJECT_METHODS)).findFirst().orElse(""));
     } finally {
       p.destroy();
-      assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
     }
+  }
+
+  private static boolean sleep(final long ms) throws InterruptedException {
+    Thread.sleep(ms);
+    return true;
   }
 
   @Test
   void controlSeesARecordBeingHashed() throws Exception {
     final Path log = dir.resolve("control.log");
     final Process p = child(log, dir.resolve("control.out"), HashesARecord.class.getName());
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    if (!p.waitFor(30, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("the control child did not finish within 30 s");
+    }
     assertEquals(0, p.exitValue());
     assertTrue(Files.readString(log, StandardCharsets.UTF_8).contains(OBJECT_METHODS));
   }
