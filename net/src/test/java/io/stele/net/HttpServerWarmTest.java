@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,41 +18,21 @@ class HttpServerWarmTest {
 
   @Test
   void shouldServeAfterWarmingWithoutCountingTheWarmUp() throws Exception {
-    final HttpServer http =
-        new HttpServer(
-            new HttpServerConfig(
-                "127.0.0.1", 0, "auto", 1, 4096, 8192, 1 << 20, 60_000, 10_000, 100),
-            () -> true,
-            List.of(),
-            () -> "");
+    final HttpServer http = new HttpServer(Loopback.CONFIG, () -> true, List.of(), () -> "");
     try {
       http.warm();
       http.warm(); // twice is harmless
       final int port = http.start().getPort();
-      final HttpClient client =
-          HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              .connectTimeout(Duration.ofSeconds(5))
-              .build();
-      final String before = get(client, port, "/metrics").body();
+      final String before = Loopback.get(port, "/metrics").body();
       assertFalse(before.contains("route=\"healthz\""), "the warm-up was not counted:\n" + before);
-      final HttpResponse<String> health = get(client, port, "/healthz");
+      final HttpResponse<String> health = Loopback.get(port, "/healthz");
       assertEquals(200, health.statusCode());
       assertEquals("{\"status\":\"ok\"}\n", health.body());
       // control: a real /healthz is counted, so the check above can see one
-      final String after = get(client, port, "/metrics").body();
+      final String after = Loopback.get(port, "/metrics").body();
       assertTrue(after.contains(HEALTHZ_COUNTED), after);
     } finally {
       http.close();
     }
-  }
-
-  private static HttpResponse<String> get(
-      final HttpClient client, final int port, final String path) throws Exception {
-    return client.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(10))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -3,11 +3,7 @@ package io.stele.net;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -48,23 +44,17 @@ class UnavailableResponseTest {
         ex -> ex.respondJson(io.netty.handler.codec.http.HttpResponseStatus.OK, "{}");
     final HttpServer http =
         new HttpServer(
-            new HttpServerConfig(
-                "127.0.0.1", 0, "auto", 1, 4096, 8192, 1 << 20, 60_000, 10_000, 100),
+            Loopback.CONFIG,
             ready::get,
             List.of(new Route("/v1/topics", LeaderRouting.leaderOnly(NO_LEADER, never))),
             () -> "");
     try {
       final int port = http.start().getPort();
-      final HttpClient client =
-          HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              .connectTimeout(Duration.ofSeconds(5))
-              .build();
-      assertUnavailable(get(client, port, "/readyz"), "not-ready");
-      assertUnavailable(get(client, port, "/v1/topics"), "no-leader");
+      assertUnavailable(Loopback.get(port, "/readyz"), "not-ready");
+      assertUnavailable(Loopback.get(port, "/v1/topics"), "no-leader");
 
       ready.set(true);
-      final HttpResponse<String> ok = get(client, port, "/readyz");
+      final HttpResponse<String> ok = Loopback.get(port, "/readyz");
       assertEquals(200, ok.statusCode());
       assertTrue(ok.headers().firstValue("retry-after").isEmpty(), ok.headers().toString());
     } finally {
@@ -79,14 +69,5 @@ class UnavailableResponseTest {
         "application/problem+json", r.headers().firstValue("content-type").orElse(""), type);
     assertTrue(r.body().contains("\"type\":\"" + Problem.TYPE_BASE + type + "\""), r.body());
     assertTrue(r.body().contains("\"status\":503"), r.body());
-  }
-
-  private static HttpResponse<String> get(
-      final HttpClient client, final int port, final String path) throws Exception {
-    return client.send(
-        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-            .timeout(Duration.ofSeconds(10))
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -53,16 +53,13 @@ final class StreamHeaders {
     h.set(HttpHeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED_HEADERS);
   }
 
-  /** A decorated 503 problem with {@code Retry-After}, as {@link Problem#unavailable}. */
+  /** {@link Problem#unavailable} (503, {@code Retry-After}), decorated as every stream problem. */
   static FullHttpResponse unavailable(
       final ByteBufAllocator alloc,
       final HttpVersion version,
       final String type,
       final String detail) {
-    final FullHttpResponse r =
-        problem(alloc, version, HttpResponseStatus.SERVICE_UNAVAILABLE, type, detail);
-    r.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
-    return r;
+    return decorated(Problem.unavailable(alloc, version, type, detail));
   }
 
   /** A decorated problem+json response. */
@@ -72,9 +69,12 @@ final class StreamHeaders {
       final HttpResponseStatus status,
       final String type,
       final String detail) {
-    final FullHttpResponse r = Problem.response(alloc, version, status, type, detail);
-    decorate(r.headers());
-    r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-    return r;
+    return decorated(Problem.response(alloc, version, status, type, detail));
+  }
+
+  private static FullHttpResponse decorated(final FullHttpResponse problem) {
+    decorate(problem.headers());
+    problem.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+    return problem;
   }
 }
