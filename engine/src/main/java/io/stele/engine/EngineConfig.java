@@ -15,6 +15,10 @@ import java.util.Objects;
  *     KiB); fixed when a shard is created: an existing shard keeps its segment size
  * @param segmentInit how a new segment file gets its space ({@link SegmentInit}); may change
  *     between starts (it applies to segments made from then on)
+ * @param cacheWindowBytes flushed bytes of each shard log kept in the page cache behind its durable
+ *     position; older flushed bytes are dropped from it, so the log's cache stays this size and new
+ *     segments reuse the memory freed instead of growing it (readers of older bytes read the file
+ *     from the device); -1 leaves every page to the kernel
  * @param ingressRingBytes capacity of the bounded multi-producer ingress ring (bytes, power of
  *     two); a full ring is {@link AppendStatus#BACKPRESSURE}
  * @param maxBatchBytes largest encoded records section of one append (bytes); larger is {@link
@@ -44,6 +48,7 @@ public record EngineConfig(
     int shards,
     int segmentBytes,
     SegmentInit segmentInit,
+    long cacheWindowBytes,
     int ingressRingBytes,
     int maxBatchBytes,
     int writeBufferBytes,
@@ -60,6 +65,7 @@ public record EngineConfig(
 
   public static final int MAX_SHARDS = 64;
   public static final int DEFAULT_SEGMENT_BYTES = 64 << 20;
+  public static final long DEFAULT_CACHE_WINDOW_BYTES = 256L << 20;
   public static final int DEFAULT_INGRESS_RING_BYTES = 16 << 20;
   public static final int DEFAULT_MAX_BATCH_BYTES = 1 << 20;
   public static final int DEFAULT_WRITE_BUFFER_BYTES = 2 << 20;
@@ -88,6 +94,7 @@ public record EngineConfig(
     require(
         segmentBytes >= 64 * 1024 && segmentBytes % 4096 == 0,
         "segmentBytes must be a multiple of 4096 and at least 65536");
+    require(cacheWindowBytes >= -1, "cacheWindowBytes must be -1 (off) or at least 0");
     require(
         ingressRingBytes >= 64 * 1024 && Integer.bitCount(ingressRingBytes) == 1,
         "ingressRingBytes must be a power of two, at least 65536");
@@ -129,6 +136,7 @@ public record EngineConfig(
     private int shards = 1;
     private int segmentBytes = DEFAULT_SEGMENT_BYTES;
     private SegmentInit segmentInit = SegmentInit.ZEROS;
+    private long cacheWindowBytes = DEFAULT_CACHE_WINDOW_BYTES;
     private int ingressRingBytes = DEFAULT_INGRESS_RING_BYTES;
     private int maxBatchBytes = DEFAULT_MAX_BATCH_BYTES;
     private int writeBufferBytes = DEFAULT_WRITE_BUFFER_BYTES;
@@ -159,6 +167,11 @@ public record EngineConfig(
 
     public Builder segmentInit(final SegmentInit v) {
       segmentInit = v;
+      return this;
+    }
+
+    public Builder cacheWindowBytes(final long v) {
+      cacheWindowBytes = v;
       return this;
     }
 
@@ -233,6 +246,7 @@ public record EngineConfig(
               shards,
               segmentBytes,
               segmentInit,
+              cacheWindowBytes,
               ingressRingBytes,
               maxBatchBytes,
               writeBufferBytes,

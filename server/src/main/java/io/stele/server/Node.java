@@ -311,6 +311,7 @@ public final class Node implements AutoCloseable {
             "allocate".equals(config.get(Settings.SEGMENT_INIT))
                 ? SegmentInit.ALLOCATE
                 : SegmentInit.ZEROS)
+        .cacheWindowBytes(config.get(Settings.CACHE_WINDOW_BYTES))
         .ingressRingBytes(ring)
         .maxBatchBytes((int) maxBatch)
         .writeBufferBytes(writeBuffer)

@@ -141,6 +141,17 @@ public final class Settings {
           "zeros",
           "allocate");
 
+  public static final Setting<Long> CACHE_WINDOW_BYTES =
+      Setting.longSetting(
+          "cache-window-bytes",
+          256L << 20,
+          -1,
+          1L << 50,
+          "flushed bytes of each shard log kept in the page cache behind its durable position;"
+              + " older ones are dropped from it, so new segments reuse that memory instead of"
+              + " growing the cache (readers of older records read them from the disk); -1 leaves"
+              + " the page cache to the kernel");
+
   public static final Setting<Integer> SHARDS =
       Setting.intSetting(
           "shards",
@@ -250,6 +261,7 @@ public final class Settings {
           SSE_KEEPALIVE_MS,
           SEGMENT_BYTES,
           SEGMENT_INIT,
+          CACHE_WINDOW_BYTES,
           SHARDS,
           IDLE_TIMEOUT_MS,
           REQUEST_TIMEOUT_MS,

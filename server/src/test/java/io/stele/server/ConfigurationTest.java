@@ -99,6 +99,29 @@ class ConfigurationTest {
   }
 
   @Test
+  void shouldPassTheCacheWindowToTheEngine() {
+    final Path d = dir.resolve("data");
+    assertEquals(
+        io.stele.engine.EngineConfig.DEFAULT_CACHE_WINDOW_BYTES,
+        Node.engineConfig(Configuration.load(List.of(), Map.of()), d, false).cacheWindowBytes());
+    assertEquals(
+        -1L,
+        Node.engineConfig(
+                Configuration.load(List.of("--cache-window-bytes=-1"), Map.of()), d, false)
+            .cacheWindowBytes());
+    assertEquals(
+        0L,
+        Node.engineConfig(
+                Configuration.load(List.of(), Map.of("STELE_CACHE_WINDOW_BYTES", "0")), d, true)
+            .cacheWindowBytes());
+    final ConfigException bad =
+        assertThrows(
+            ConfigException.class,
+            () -> Configuration.load(List.of("--cache-window-bytes", "-2"), Map.of()));
+    assertTrue(bad.getMessage().contains("cache-window-bytes"), bad.getMessage());
+  }
+
+  @Test
   void shouldReadConfigFileNamedByEnvironment() throws Exception {
     final Path file = dir.resolve("env.conf");
     Files.writeString(file, "port = 7010\n");

@@ -12,6 +12,21 @@ final class BenchSupport {
 
   private BenchSupport() {}
 
+  /**
+   * A {@code cacheWindow} parameter: {@code default} (the engine's default), {@code off} (-1, the
+   * kernel keeps every page) or a number of bytes.
+   */
+  static long cacheWindow(final String v) {
+    switch (v) {
+      case "default":
+        return io.stele.engine.EngineConfig.DEFAULT_CACHE_WINDOW_BYTES;
+      case "off":
+        return -1;
+      default:
+        return Long.parseLong(v);
+    }
+  }
+
   static Path tempDir(final String prefix) throws IOException {
     final String base = System.getProperty("stele.bench.dir");
     return base == null

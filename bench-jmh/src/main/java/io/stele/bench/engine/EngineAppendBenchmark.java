@@ -51,6 +51,13 @@ public class EngineAppendBenchmark {
   @Param({"ZEROS", "ALLOCATE"})
   SegmentInit segmentInit;
 
+  /**
+   * The cache window: {@code default}, {@code off} or bytes ({@code -p cacheWindow=default,off} to
+   * compare).
+   */
+  @Param({"default"})
+  String cacheWindow;
+
   private Path dir;
   private LogEngine engine;
   private AppendRequest request;
@@ -68,6 +75,7 @@ public class EngineAppendBenchmark {
             EngineConfig.builder(dir)
                 .segmentBytes(256 << 20)
                 .segmentInit(segmentInit)
+                .cacheWindowBytes(BenchSupport.cacheWindow(cacheWindow))
                 .checkpointIntervalBytes(1L << 40)
                 .build());
     final CountDownLatch created = new CountDownLatch(1);

@@ -57,6 +57,13 @@ public class GroupCommitBenchmark {
   @Param({"ZEROS"})
   SegmentInit segmentInit;
 
+  /**
+   * The cache window: {@code default}, {@code off} or bytes ({@code -p cacheWindow=default,off} to
+   * compare).
+   */
+  @Param({"default"})
+  String cacheWindow;
+
   NodeEngine engine;
   private Path dir;
   private final AtomicInteger threadIds = new AtomicInteger();
@@ -72,6 +79,7 @@ public class GroupCommitBenchmark {
                 .shards(shards)
                 .segmentBytes(256 << 20)
                 .segmentInit(segmentInit)
+                .cacheWindowBytes(BenchSupport.cacheWindow(cacheWindow))
                 .checkpointIntervalBytes(1L << 40)
                 .build());
     final CountDownLatch created = new CountDownLatch(1);

@@ -9,23 +9,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reserves a file's blocks with Linux {@code fallocate(2)} (mode 0): the file gets its full size
- * and its blocks exactly as if zeros had been written, but nothing is written; the new extents read
- * as zeros until data is written over them. The JDK has no call for this ({@code setLength} makes a
- * sparse file, whose blocks a full disk can refuse later), so it goes through JNA, loaded on first
- * use: a log that writes its zeros never loads it.
+ * The Linux calls on a segment's file that the JDK has no API for, through JNA, loaded on first
+ * use:
+ *
+ * <ul>
+ *   <li>{@code fallocate(2)} (mode 0) reserves a file's blocks: the file gets its full size and its
+ *       blocks exactly as if zeros had been written, but nothing is written; the new extents read
+ *       as zeros until data is written over them ({@code setLength} makes a sparse file, whose
+ *       blocks a full disk can refuse later);
+ *   <li>{@code posix_fadvise(POSIX_FADV_DONTNEED)} drops a flushed range's pages from the page
+ *       cache, after {@code madvise(MADV_DONTNEED)} has taken them out of the process's read map:
+ *       the shard's cache window ({@code EngineConfig#cacheWindowBytes}).
+ * </ul>
  */
 final class FileSpace {
   private static final Logger LOG = LoggerFactory.getLogger(FileSpace.class);
+  private static final int O_RDONLY = 0;
   private static final int O_WRONLY = 1;
   private static final int O_CLOEXEC = 0x80000;
   private static final int EINTR = 4;
   private static final int EOPNOTSUPP = 95;
   private static final int ENOSYS = 38;
+  private static final int POSIX_FADV_DONTNEED = 4;
+  private static final int MADV_DONTNEED = 4;
+
+  /** {@link #dropCached}: this system cannot drop pages (not Linux x86-64/aarch64, no JNA). */
+  static final int UNAVAILABLE = -1;
+
+  /** {@link #dropCached}: the file is not (or no longer) at that path. */
+  static final int ENOENT = 2;
 
   private FileSpace() {}
 
-  /** Why {@code fallocate} cannot be called here, or null if it can. */
+  /** Why these calls cannot be made here, or null if they can. */
   private static final class Native0 {
     static final String UNAVAILABLE = load();
 
@@ -49,6 +65,70 @@ final class FileSpace {
     static native int fallocate(int fd, int mode, long offset, long length);
 
     static native int close(int fd);
+
+    static native int posix_fadvise(int fd, long offset, long length, int advice);
+
+    static native int madvise(long address, long length, int advice);
+
+    static native int getpagesize();
+
+    static final int PAGE_SIZE = UNAVAILABLE == null ? getpagesize() : 4096;
+  }
+
+  /** The system's page size (4096 where these calls cannot be made). */
+  static int pageSize() {
+    return unavailable() == null ? Native0.PAGE_SIZE : 4096;
+  }
+
+  private static String unavailable() {
+    try {
+      return Native0.UNAVAILABLE;
+    } catch (final LinkageError e) { // JNA itself is missing from the class path
+      return e.toString();
+    }
+  }
+
+  /** Why pages cannot be dropped here, or null if they can. */
+  static String dropUnavailable() {
+    return unavailable();
+  }
+
+  /**
+   * Takes {@code [address, address + length)} of a shared read-only file mapping out of this
+   * process's page tables ({@code madvise(MADV_DONTNEED)}): the pages stay in the page cache, and a
+   * later read faults them in again, from the cache or the file. Both ends must be page-aligned and
+   * the mapping must stay mapped during the call.
+   *
+   * @return 0, or the call's errno
+   */
+  static int unmapPages(final long address, final long length) {
+    if (unavailable() != null) {
+      return UNAVAILABLE;
+    }
+    return Native0.madvise(address, length, MADV_DONTNEED) == 0 ? 0 : Native.getLastError();
+  }
+
+  /**
+   * Drops the pages of {@code [offset, offset + length)} of {@code file} from the page cache
+   * ({@code posix_fadvise(POSIX_FADV_DONTNEED)}). The kernel drops only clean pages that no process
+   * maps; dirty ones are queued for writeback instead, so nothing unflushed is lost.
+   *
+   * @return 0; {@link #ENOENT} if the file is not at that path; {@link #UNAVAILABLE}; or another
+   *     errno
+   */
+  static int dropCached(final Path file, final long offset, final long length) {
+    if (unavailable() != null) {
+      return UNAVAILABLE;
+    }
+    final int fd = Native0.open(cString(file), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return Native.getLastError();
+    }
+    try {
+      return Native0.posix_fadvise(fd, offset, length, POSIX_FADV_DONTNEED);
+    } finally {
+      Native0.close(fd);
+    }
   }
 
   /**
@@ -59,12 +139,7 @@ final class FileSpace {
    * @throws IOException any other failure, such as {@code ENOSPC} on a full disk
    */
   static boolean reserve(final Path file, final long length) throws IOException {
-    String unavailable;
-    try {
-      unavailable = Native0.UNAVAILABLE;
-    } catch (final LinkageError e) { // JNA itself is missing from the class path
-      unavailable = e.toString();
-    }
+    final String unavailable = unavailable();
     if (unavailable != null) {
       warnOnce("fallocate is not available (" + unavailable + ")");
       return false;

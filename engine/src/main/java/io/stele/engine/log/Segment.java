@@ -309,6 +309,50 @@ public final class Segment {
     }
   }
 
+  /** {@link #dropCached}: done (the kernel keeps any page it may not drop). */
+  public static final int DROPPED = 0;
+
+  /** {@link #dropCached}: this system cannot drop pages ({@link #dropUnavailable} says why). */
+  public static final int DROP_UNAVAILABLE = FileSpace.UNAVAILABLE;
+
+  /** {@link #dropCached}: the file was renamed (sealed) or deleted meanwhile; try again. */
+  public static final int DROP_MOVED = FileSpace.ENOENT;
+
+  /** Why {@link #dropCached} cannot work on this system, or null if it can. */
+  public static String dropUnavailable() {
+    return FileSpace.dropUnavailable();
+  }
+
+  /**
+   * Drops the whole pages inside {@code [from, to)} (segment offsets) from the page cache: takes
+   * them out of this segment's read map (readers fault them in again from the file if they come
+   * back), then advises the kernel that the file's pages there are not needed. For flushed bytes
+   * only: the kernel drops clean pages and merely starts writeback of dirty ones, so it loses
+   * nothing either way, but dropping unflushed bytes saves no memory.
+   *
+   * @return {@link #DROPPED}, {@link #DROP_MOVED}, {@link #DROP_UNAVAILABLE}, or an errno
+   */
+  public int dropCached(final int from, final int to) {
+    final long page = FileSpace.pageSize();
+    final long start = (from + page - 1) / page * page;
+    final long end = to / page * page;
+    if (end <= start) {
+      return DROPPED;
+    }
+    if (readBuffer != null && pin()) {
+      try {
+        // pinned: the map cannot be unmapped (and its addresses reused) during the call
+        final int r = FileSpace.unmapPages(readBuffer.addressOffset() + start, end - start);
+        if (r != 0) {
+          return r;
+        }
+      } finally {
+        unpin();
+      }
+    }
+    return FileSpace.dropCached(path, start, end - start);
+  }
+
   /** Forces the data, renames to the sealed name and forces the directory. */
   public void seal() throws IOException {
     if (sealed) {
