@@ -150,8 +150,12 @@ final class Housekeeper implements Agent {
    */
   volatile long droppedTo;
 
+  /** The most one call drops (the advice costs ~30 ms per GiB of cached pages here). */
+  static final long DROP_MAX_BYTES_PER_CALL = 64L << 20;
+
   private boolean dropDisabled;
   private boolean dropWarned;
+  private int dropRetries;
 
   /**
    * The cache window ({@link io.stele.engine.EngineConfig#cacheWindowBytes}): once the durable
@@ -159,7 +163,9 @@ final class Housekeeper implements Agent {
    * [droppedTo, durable - window)} from the page cache. Those bytes are flushed, so their pages are
    * clean and the kernel frees them; the next segment's zeros (or reserved blocks read ahead) then
    * reuse memory just freed instead of growing the cache. On this VM a growing page cache writes at
-   * ~0.35 GB/s and a recycled one at ~0.9 GB/s (docs/engine.md, "Cache window").
+   * ~0.35 GB/s and a recycled one at ~0.9 GB/s (docs/engine.md, "Cache window"). Each range is
+   * dropped under {@link #ioLock} and only while no truncation or install is under way, so it names
+   * the current segment and lies before the current durable position.
    */
   private int dropBehind() {
     final long window = engine.config.cacheWindowBytes();
@@ -171,43 +177,69 @@ final class Housekeeper implements Agent {
       droppedTo = alignDown(Math.max(0, durable - window)); // a truncation moved the log back
       return 0;
     }
-    final long until = durable - window;
-    if (until - droppedTo < DROP_STEP_BYTES) {
+    if (durable - window - droppedTo < DROP_STEP_BYTES) {
       return 0;
     }
-    final ShardLog.Table t = log.table();
-    long at = Math.max(droppedTo, log.baseOf(t.firstNumber));
-    while (at < until) {
-      final long segmentEnd = log.baseOf(log.numberOf(at) + 1);
-      final long end = segmentEnd <= until ? segmentEnd : alignDown(until);
-      if (end <= at) {
+    // Bounded work per call (after a snapshot install the whole copy lies behind the window), so
+    // pre-creation, checkpoints and the mark never wait long behind it.
+    final long limit = droppedTo + DROP_MAX_BYTES_PER_CALL;
+    long at = droppedTo;
+    while (true) {
+      final long next;
+      // Under the I/O lock, which a truncation or snapshot install holds while it moves the
+      // positions and replaces segments: the range and its segment are the current ones.
+      synchronized (ioLock) {
+        if (engine.truncating) {
+          break;
+        }
+        final long until = Math.min(limit, log.durablePosition.get() - window);
+        at = Math.max(at, log.baseOf(log.table().firstNumber));
+        final long segmentEnd = log.baseOf(log.numberOf(at) + 1);
+        final long end = segmentEnd <= until ? segmentEnd : alignDown(until);
+        if (end <= at) {
+          break;
+        }
+        next = dropRange(at, end) ? end : at;
+      }
+      if (next == at) {
         break;
       }
-      final Segment s = log.segmentFor(at);
-      if (s != null) {
-        final int r = s.dropCached((int) (at - s.basePosition()), (int) (end - s.basePosition()));
-        if (r == Segment.DROP_MOVED && log.segmentFor(at) == s) {
-          break; // sealed (renamed) meanwhile: again on the next call, under its new name
-        }
-        if (r == Segment.DROP_UNAVAILABLE) {
-          dropDisabled = true;
-          LOG.warn(
-              "cache window off: cannot drop pages from the page cache ({})",
-              Segment.dropUnavailable());
-          return 0;
-        }
-        if (r != Segment.DROPPED && r != Segment.DROP_MOVED && !dropWarned) {
-          dropWarned = true; // the pages stay cached; the kernel reclaims them when it must
-          LOG.warn("cannot drop cached pages of {}: errno {}", s, r);
-        }
-      }
-      at = end;
+      at = next;
     }
     if (at <= droppedTo) {
       return 0;
     }
     droppedTo = at;
     return 1;
+  }
+
+  /** Drops {@code [at, end)} (within one segment): false to try again on a later call. */
+  private boolean dropRange(final long at, final long end) {
+    final Segment s = log.segmentFor(at);
+    if (s == null) {
+      return true; // deleted by retention: nothing left to drop
+    }
+    final int r = s.dropCached((int) (at - s.basePosition()), (int) (end - s.basePosition()));
+    if (r == Segment.DROPPED) {
+      dropRetries = 0;
+      return true;
+    }
+    if (r == Segment.DROP_UNAVAILABLE) {
+      dropDisabled = true;
+      LOG.warn(
+          "cache window off: cannot drop pages from the page cache ({})",
+          Segment.dropUnavailable());
+      return false;
+    }
+    if (r == Segment.DROP_MOVED && ++dropRetries <= 3) {
+      return false; // sealed (renamed) meanwhile: again on the next call, under its new name
+    }
+    dropRetries = 0;
+    if (!dropWarned) {
+      dropWarned = true; // the pages stay cached; the kernel reclaims them when it must
+      LOG.warn("cannot drop cached pages of {}: errno {}; skipping them", s, r);
+    }
+    return true;
   }
 
   /** {@code position} rounded down to a multiple of {@link #DROP_ALIGN_BYTES} in its segment. */

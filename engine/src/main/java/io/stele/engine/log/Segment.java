@@ -333,6 +333,10 @@ public final class Segment {
    * @return {@link #DROPPED}, {@link #DROP_MOVED}, {@link #DROP_UNAVAILABLE}, or an errno
    */
   public int dropCached(final int from, final int to) {
+    if (from < 0 || from > to || to > lengthBytes) {
+      throw new IllegalArgumentException(
+          "range [" + from + ", " + to + ") outside segment of " + lengthBytes + " bytes");
+    }
     final long page = FileSpace.pageSize();
     final long start = (from + page - 1) / page * page;
     final long end = to / page * page;
