@@ -1,6 +1,7 @@
 package io.stele.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.stele.engine.internal.StorageEngine;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongFunction;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /** Test helper: opens small engines and appends/reads strings. */
@@ -87,5 +89,28 @@ public final class EngineFixture {
             });
     assertEquals(ReadStatus.OK, s);
     return out;
+  }
+
+  /**
+   * Reads offsets {@code [0, count)} of one partition page by page and checks that each is there,
+   * in order, with the value {@code valueAt} gives for its offset.
+   */
+  public static void assertReadsBack(
+      final Engine e,
+      final String topic,
+      final int partition,
+      final long count,
+      final LongFunction<String> valueAt) {
+    long next = 0;
+    while (next < count) {
+      final List<Rec> got = readAll(e, topic, partition, next, 10_000);
+      assertFalse(got.isEmpty(), "nothing at offset " + next + " of " + count);
+      for (final Rec rec : got) {
+        assertEquals(next, rec.offset());
+        assertEquals(valueAt.apply(next), rec.value(), "value at offset " + next);
+        next++;
+      }
+    }
+    assertEquals(count, next);
   }
 }

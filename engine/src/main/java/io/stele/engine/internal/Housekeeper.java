@@ -150,7 +150,7 @@ final class Housekeeper implements Agent {
    */
   volatile long droppedTo;
 
-  /** The most one call drops (the advice costs ~30 ms per GiB of cached pages here). */
+  /** The most one call drops (the advice costs ~45 ms per GiB of cached pages here). */
   static final long DROP_MAX_BYTES_PER_CALL = 64L << 20;
 
   private boolean dropDisabled;
@@ -163,9 +163,10 @@ final class Housekeeper implements Agent {
    * [droppedTo, durable - window)} from the page cache. Those bytes are flushed, so their pages are
    * clean and the kernel frees them; the next segment's zeros (or reserved blocks read ahead) then
    * reuse memory just freed instead of growing the cache. On this VM a growing page cache writes at
-   * ~0.35 GB/s and a recycled one at ~0.9 GB/s (docs/engine.md, "Cache window"). Each range is
-   * dropped under {@link #ioLock} and only while no truncation or install is under way, so it names
-   * the current segment and lies before the current durable position.
+   * ~0.35 GB/s and a recycled one at ~0.9–1 GB/s (perf/peers/dropbehind.c; docs/benchmarks.md,
+   * "Cache window"). Each range is dropped under {@link #ioLock} and only while no truncation or
+   * install is under way, so it names the current segment and lies before the current durable
+   * position.
    */
   private int dropBehind() {
     final long window = engine.config.cacheWindowBytes();

@@ -80,17 +80,13 @@ final class FileSpace {
     return unavailable() == null ? Native0.PAGE_SIZE : 4096;
   }
 
-  private static String unavailable() {
+  /** Why these calls cannot be made here, or null if they can. */
+  static String unavailable() {
     try {
       return Native0.UNAVAILABLE;
     } catch (final LinkageError e) { // JNA itself is missing from the class path
       return e.toString();
     }
-  }
-
-  /** Why pages cannot be dropped here, or null if they can. */
-  static String dropUnavailable() {
-    return unavailable();
   }
 
   /**

@@ -320,7 +320,7 @@ public final class Segment {
 
   /** Why {@link #dropCached} cannot work on this system, or null if it can. */
   public static String dropUnavailable() {
-    return FileSpace.dropUnavailable();
+    return FileSpace.unavailable();
   }
 
   /**

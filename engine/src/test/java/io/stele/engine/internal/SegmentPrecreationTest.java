@@ -1,7 +1,6 @@
 package io.stele.engine.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.stele.engine.AppendRequest;
@@ -115,16 +114,6 @@ class SegmentPrecreationTest {
   }
 
   private static void assertReadsBack(final StorageEngine e, final long count, final String value) {
-    long next = 0;
-    while (next < count) {
-      final List<EngineFixture.Rec> got = EngineFixture.readAll(e, "t", 0, next, 10_000);
-      assertFalse(got.isEmpty(), "nothing at offset " + next + " of " + count);
-      for (final EngineFixture.Rec rec : got) {
-        assertEquals(next, rec.offset());
-        assertEquals(value, rec.value());
-        next++;
-      }
-    }
-    assertEquals(count, next);
+    EngineFixture.assertReadsBack(e, "t", 0, count, offset -> value);
   }
 }
